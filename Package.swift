@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+// sockstep: a teaching playground for socket programming on real loopback sockets.
+// No package dependencies: the toolchain's Foundation, Dispatch, Glibc and test libraries only.
+import PackageDescription
+
+let package = Package(
+    name: "sockstep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sockstep", targets: ["sockstep"]),
+    ],
+    targets: [
+        // The only module that imports Glibc: typed syscalls, errno names, addresses, kernel views.
+        .target(name: "Sockets"),
+        // Markdown lessons, scenarios and exercises: parse to a Document, check for diagnostics.
+        .target(name: "ScenarioFormat", dependencies: ["Sockets"]),
+        // Runs a Document's steps on real loopback sockets and records an Event per step.
+        .target(name: "Runner", dependencies: ["ScenarioFormat", "Sockets"]),
+        // Pure: events in, plain-language explanations out (the errno, call and state catalog).
+        .target(name: "Explain", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
+        // Never touches sockets: terminal text, JSON lines, diagnostics.
+        .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        // The hand-written command line, one file per subcommand.
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
+
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
+        .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,222 @@
+import Foundation
+
+/// A lesson, scenario or exercise file: front matter, prose and steps, with source locations.
+public struct Document: Sendable {
+    public enum Block: Sendable {
+        /// Markdown shown to the learner, with the line it starts on.
+        case prose(text: String, line: Int)
+        /// A `## ` heading: in exercises each one with steps is a check.
+        case heading(text: String, level: Int, line: Int)
+        /// A fenced `steps` block.
+        case steps([Step], line: Int)
+    }
+
+    public var path: String
+    /// The file's lines, for diagnostics that quote the source.
+    public var lines: [String]
+    /// Front matter `key: value` pairs in file order.
+    public var frontMatter: [(key: String, value: String, line: Int)]
+    public var blocks: [Block]
+
+    public func meta(_ key: String) -> String? { frontMatter.first { $0.key == key }?.value }
+
+    /// The front matter title, else the first `# ` heading, else the file name.
+    public var title: String {
+        if let t = meta("title") { return t }
+        for case .heading(let text, 1, _) in blocks { return text }
+        return (path as NSString).lastPathComponent
+    }
+
+    public var steps: [Step] {
+        blocks.flatMap { block -> [Step] in
+            if case .steps(let s, _) = block { return s }
+            return []
+        }
+    }
+}
+
+/// Front matter keys that lessons, scenarios and exercises understand; others get a warning.
+public enum FrontMatterKeys {
+    public static let known: [String] = [
+        "title", "summary", "kind", "program", "protocol", "timeout", "points", "pass-at", "hint",
+        "requires", "order", "actors", "solution", "language", "check-timeout", "total-timeout", "description",
+    ]
+}
+
+/// Reads a file into a `Document` and collects every diagnostic on the way.
+public enum DocumentParser {
+    public struct Result: Sendable {
+        public var document: Document?
+        public var diagnostics: [Diagnostic]
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Largest file accepted: lessons are small; a huge file is almost certainly a mistake.
+    public static let maximumBytes = 4 * 1024 * 1024
+
+    public static func parse(data: Data, path: String) -> Result {
+        let start = SourceLocation(line: 1, column: 1)
+        if data.isEmpty {
+            return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is empty",
+                help: "a lesson needs at least one fenced ```steps block; see lessons/README.md")])
+        }
+        if data.count > maximumBytes {
+            return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(data.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
+                help: "is this the right file? split a long course into several lessons")])
+        }
+        if data.contains(0) {
+            return Result(document: nil, diagnostics: [Diagnostic(at: start, "this looks like a binary file, not a Markdown lesson",
+                help: "pass the lesson's .md file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            // Find the first bad byte's line for the location.
+            var line = 1, col = 1
+            var i = 0
+            let bytes = [UInt8](data)
+            while i < bytes.count {
+                if String(bytes: bytes[..<min(bytes.count, i + 1)], encoding: .utf8) == nil, bytes[i] >= 0x80 {
+                    // Confirm by decoding from here a little.
+                    if String(bytes: bytes[i..<min(bytes.count, i + 4)], encoding: .utf8) == nil { break }
+                }
+                if bytes[i] == 10 { line += 1; col = 1 } else if bytes[i] & 0xC0 != 0x80 { col += 1 }
+                i += 1
+            }
+            return Result(document: nil, diagnostics: [Diagnostic(at: SourceLocation(line: line, column: col), "the file is not valid UTF-8",
+                help: "save it as UTF-8 in your editor")])
+        }
+        return parse(text: text, path: path)
+    }
+
+    public static func parse(text: String, path: String) -> Result {
+        var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        if lines.last == "" { lines.removeLast() }
+        var diagnostics: [Diagnostic] = []
+        var frontMatter: [(String, String, Int)] = []
+        var i = 0
+
+        if lines.first?.trimmingSpaces == "---" {
+            i = 1
+            var closed = false
+            while i < lines.count {
+                let line = lines[i]
+                let lineNo = i + 1
+                if line.trimmingSpaces == "---" { closed = true; i += 1; break }
+                if line.trimmingSpaces.isEmpty || line.trimmingSpaces.hasPrefix("#") { i += 1; continue }
+                if line.first == " " || line.first == "\t" || line.trimmingSpaces.hasPrefix("- ") {
+                    diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: line.count,
+                        "nested front matter is not supported",
+                        help: "write one `key: value` per line, with nothing indented"))
+                } else if let colon = line.firstIndex(of: ":") {
+                    let key = line[..<colon].trimmingSpaces
+                    var value = line[line.index(after: colon)...].trimmingSpaces
+                    if value.count >= 2, (value.first == "\"" && value.last == "\"") || (value.first == "'" && value.last == "'") {
+                        value = String(value.dropFirst().dropLast())
+                    }
+                    if key.isEmpty || key.contains(" ") {
+                        diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: max(1, key.count),
+                            "`\(key)` is not a front matter key", help: "keys are single words, like `title: My lesson`"))
+                    } else {
+                        if !FrontMatterKeys.known.contains(key) {
+                            let guess = Suggest.closest(to: key, in: FrontMatterKeys.known)
+                            diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: 1), length: key.count,
+                                "unknown front matter key `\(key)`",
+                                help: guess.map { "did you mean `\($0)`?" } ?? "known keys: \(FrontMatterKeys.known.prefix(6).joined(separator: ", "))"))
+                        }
+                        if frontMatter.contains(where: { $0.0 == key }) {
+                            diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: key.count,
+                                "`\(key)` is set twice in the front matter", help: "keep one of the two lines"))
+                        }
+                        frontMatter.append((key, value, lineNo))
+                    }
+                } else {
+                    diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: line.count,
+                        "expected `key: value` in the front matter", help: "front matter ends with a line of `---`"))
+                }
+                i += 1
+            }
+            if !closed {
+                diagnostics.append(Diagnostic(at: SourceLocation(line: 1, column: 1), length: 3,
+                    "the front matter is never closed", help: "add a line with `---` after the last `key: value`"))
+                return Result(document: nil, diagnostics: diagnostics)
+            }
+        }
+
+        var blocks: [Document.Block] = []
+        var prose: [String] = []
+        var proseStart = i + 1
+        var section: String?
+        var sawSteps = false
+
+        func flushProse() {
+            let text = prose.joined(separator: "\n").trimmingCharacters(in: .newlines)
+            if !text.trimmingSpaces.isEmpty { blocks.append(.prose(text: text, line: proseStart)) }
+            prose = []
+        }
+
+        while i < lines.count {
+            let line = lines[i]
+            let lineNo = i + 1
+            let trimmed = line.trimmingSpaces
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
+                let fence = String(trimmed.prefix { $0 == "`" || $0 == "~" })
+                let info = trimmed.dropFirst(fence.count).trimmingSpaces
+                // Find the closing fence.
+                var j = i + 1
+                while j < lines.count, !(lines[j].trimmingSpaces.hasPrefix(fence) && lines[j].trimmingSpaces.allSatisfy({ $0 == fence.first })) { j += 1 }
+                if info == "steps" {
+                    flushProse()
+                    sawSteps = true
+                    if j >= lines.count {
+                        diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: trimmed.count,
+                            "this steps block is never closed", help: "add a line with \(fence) after the last step"))
+                    }
+                    let body = (i + 1..<min(j, lines.count)).map { ($0 + 1, lines[$0]) }
+                    var lexer = Lexer(lines: body)
+                    let tokens = lexer.tokenize()
+                    diagnostics += lexer.diagnostics
+                    var lineText: [Int: String] = [:]
+                    for (n, t) in body { lineText[n] = t }
+                    var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
+                    let steps = parser.parseSteps()
+                    diagnostics += parser.diagnostics
+                    blocks.append(.steps(steps, line: lineNo))
+                    i = j + 1
+                    proseStart = i + 1
+                    continue
+                }
+                if info.hasPrefix("step") || Suggest.distance(info, "steps") == 1 {
+                    diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
+                        "a code block tagged `\(info)` is shown as text, not run", help: "did you mean ```steps?"))
+                }
+                // Any other fenced block is prose, kept verbatim.
+                let end = min(j, lines.count - 1)
+                prose += lines[i...end]
+                i = end + 1
+                continue
+            }
+            if trimmed.hasPrefix("#") {
+                let level = trimmed.prefix { $0 == "#" }.count
+                if level <= 6, trimmed.dropFirst(level).first == " " {
+                    flushProse()
+                    let text = trimmed.dropFirst(level).trimmingSpaces
+                    blocks.append(.heading(text: text, level: level, line: lineNo))
+                    if level == 2 { section = text }
+                    i += 1
+                    proseStart = i + 1
+                    continue
+                }
+            }
+            if prose.isEmpty { proseStart = lineNo }
+            prose.append(line)
+            i += 1
+        }
+        flushProse()
+
+        if !sawSteps {
+            diagnostics.append(Diagnostic(at: SourceLocation(line: 1, column: 1), "no steps block in this file",
+                help: "steps go in a fenced block tagged `steps`:\n```steps\ns = socket(AF_INET, SOCK_STREAM)\n```"))
+        }
+        let doc = Document(path: path, lines: lines, frontMatter: frontMatter.map { ($0.0, $0.1, $0.2) }, blocks: blocks)
+        return Result(document: doc, diagnostics: diagnostics)
+    }
+}
