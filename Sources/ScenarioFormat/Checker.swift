@@ -8,13 +8,18 @@ public enum Checker {
         case socket(family: Int32?, type: Int32?, line: Int)
         case closed(line: Int)
         case value(line: Int)
+        /// Something outside the file with an address (the graded program): only `.address` is read.
+        case external
     }
 
     /// Largest payload or buffer one step may use: bigger would only fill memory, not teach.
     public static let maximumPayload = 16 * 1024 * 1024
 
-    public static func check(_ document: Document) -> [Diagnostic] {
+    /// `predefined` names exist before the first step: in exercises, `program` (the student's program,
+    /// reachable at `program.address`).
+    public static func check(_ document: Document, predefined: [String] = []) -> [Diagnostic] {
         var env: [String: Binding] = [:]
+        for name in predefined { env[name] = .external }
         var out: [Diagnostic] = []
         for step in document.steps {
             out += check(step, env: &env)
@@ -71,6 +76,11 @@ struct StepChecker {
 
         if let m = call.methodCall {
             receiverBinding = checkReceiver(m.receiver, at: m.receiverLocation)
+            if case .external? = receiverBinding {
+                error(call, "`\(m.receiver)` is the program under test: steps cannot call it directly", help: "connect to it: `c.connect(\(m.receiver).address)`")
+                receiverBinding = nil
+                return
+            }
             if receiverBinding != nil, let sig = Vocabulary.call(m.method), sig.receiver == .socket {
                 signature = sig
             } else if receiverBinding != nil {
@@ -172,6 +182,8 @@ struct StepChecker {
             error(node, "`\(name)` was closed on line \(line)",
                   help: "a closed socket cannot be used again; if this step shows that on purpose, expect the error: `-> EBADF`")
             return nil
+        case .external?:
+            return .external
         case .value?:
             error(node, "`\(name)` is not a socket", help: "only names created by `socket()`, `accept()` or `socketpair()` have socket calls")
             return nil

@@ -1,0 +1,370 @@
+import ScenarioFormat
+import Sockets
+
+public struct RunOptions: Sendable {
+    /// How long to wait, with poll, for something known to be in flight (a handshake, bytes).
+    /// On loopback that is microseconds; the deadline only matters on a loaded machine.
+    public var inFlightDeadline: Double = 2.0
+    /// The longest real wait a `settimeout` may cause (lessons should keep theirs at 50 ms or less).
+    public var maximumTimeout: Double = 5.0
+    /// Read the kernel's view of every socket after each step (the benchmark can turn it off).
+    public var snapshots: Bool = true
+    public init() {}
+}
+
+/// Signals that a step ends with this outcome (a refusal, a Python exception, an errno).
+struct StepStop: Error { let outcome: Outcome }
+
+/// A run in progress: the table of named sockets, the values steps produced, the run's own
+/// directory for Unix-domain paths. Executes one step at a time (the shell and learn mode use it
+/// directly); `finish()` closes everything it opened, whatever happened.
+public final class Session {
+    public let options: RunOptions
+    var byName: [String: SocketEntry] = [:]
+    var values: [String: Value] = [:]
+    var entries: [SocketEntry] = []
+    var runDirectory: String?
+    var nextID = 1
+    var finished = false
+    /// Endpoints outside the run (the program under test): `name.address` reads their address.
+    var externals: [String: SocketAddress] = [:]
+    /// Names the steps gave, in creation order, used when a call's result is not assigned.
+    var autoNameCounter: [String: Int] = [:]
+
+    public init(options: RunOptions = RunOptions()) {
+        self.options = options
+        Posix.ignoreSIGPIPE()
+    }
+
+    deinit { finish() }
+
+    /// Closes every socket still open and removes the run's directory.
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        for e in entries where !e.closed {
+            _ = Posix.close(e.fd)
+            e.closed = true
+        }
+        if let dir = runDirectory { TempDirectory.remove(dir) }
+    }
+
+    /// Makes `name.address` (and `name.peer`) resolve to `address`: the grader's `program`.
+    public func defineExternal(_ name: String, address: SocketAddress) {
+        externals[name] = address
+    }
+
+    /// The run's directory for Unix socket paths, created on first use.
+    func directory() throws -> String {
+        if let d = runDirectory { return d }
+        guard let d = TempDirectory.make(prefix: "sockstep-") else {
+            throw StepStop(outcome: .refused(message: "could not create a temporary directory for Unix socket paths", help: "check that TMPDIR (or /tmp) is writable"))
+        }
+        runDirectory = d
+        return d
+    }
+
+    public var runDirectoryPath: String? { runDirectory }
+
+    // MARK: executing a step
+
+    /// Runs one step and returns its event. Never throws, never crashes on bad input.
+    public func execute(_ step: Step, index: Int) -> Event {
+        let start = MonotonicInstant.now()
+        let before = options.snapshots ? stateMap() : [:]
+        var ctx = CallContext(step: step)
+        let outcome: Outcome
+        do {
+            outcome = try perform(step, &ctx)
+        } catch let stop as StepStop {
+            outcome = stop.outcome
+        } catch {
+            outcome = .refused(message: "internal error: \(error)", help: "please report this")
+        }
+        let verdict = Expectations.verdict(for: outcome, expected: step.expectation, session: self)
+        let snapshots = options.snapshots ? snapshot() : []
+        var changes: [StateChange] = []
+        if options.snapshots {
+            for s in snapshots {
+                guard let st = s.state else { continue }
+                let key = s.closed ? "\(s.name)#closed" : s.name
+                let old = before[key] ?? (s.closed ? before[s.name] : nil)
+                if old != st { changes.append(StateChange(socket: s.name, from: old, to: st)) }
+            }
+        }
+        return Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
+                     outcome: outcome, verdict: verdict, notes: ctx.notes, sockets: snapshots, stateChanges: changes,
+                     duration: MonotonicInstant.now().seconds(since: start))
+    }
+
+    /// An event for a step that was not run because an earlier one stopped the run.
+    public func skipped(_ step: Step, index: Int) -> Event {
+        Event(index: index, step: step, call: step.call.methodCall?.method ?? step.call.functionCall?.name ?? "",
+              receiver: step.call.methodCall?.receiver, syscalls: [], outcome: .notRun, verdict: .skipped, notes: [],
+              sockets: [], stateChanges: [], duration: 0)
+    }
+
+    func perform(_ step: Step, _ ctx: inout CallContext) throws -> Outcome {
+        let call = step.call
+        var result: Outcome
+        if let m = call.methodCall {
+            ctx.callName = m.method
+            ctx.receiver = m.receiver
+            guard let entry = byName[m.receiver] else {
+                if values[m.receiver] != nil {
+                    throw StepStop(outcome: .pythonError(name: "AttributeError", message: "`\(m.receiver)` is not a socket, so it has no `\(m.method)`"))
+                }
+                throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(m.receiver)' is not defined"))
+            }
+            let args = try m.args.map { try evaluate($0) }
+            result = try method(m.method, on: entry, args: args, ctx: &ctx)
+        } else if let f = call.functionCall {
+            ctx.callName = f.name
+            let args = try f.args.map { try evaluate($0) }
+            result = try function(f.name, args: args, ctx: &ctx)
+        } else if case .attribute(let base, let attr) = call.expr, case .name(let n) = base.expr {
+            ctx.callName = attr
+            ctx.receiver = n
+            guard let entry = byName[n] else { throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(n)' is not defined")) }
+            result = .value(try attribute(attr, of: entry))
+        } else {
+            throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
+        }
+        if case .value(let v) = result, !step.targets.isEmpty {
+            assign(step.targets, v, ctx: &ctx)
+        }
+        return result
+    }
+
+    func assign(_ targets: [String], _ value: Value, ctx: inout CallContext) {
+        if targets.count == 1 {
+            bind(targets[0], value)
+            return
+        }
+        if case .tuple(let items) = value, items.count == targets.count {
+            for (t, v) in zip(targets, items) { bind(t, v) }
+        }
+    }
+
+    func bind(_ name: String, _ value: Value) {
+        if case .socket(let sname) = value, let e = byName[sname] {
+            if sname != name {
+                // The socket was created under a provisional name: give it the file's name.
+                byName[sname] = nil
+                e.name = name
+            }
+            if let old = byName[name], old !== e, !old.closed {
+                // Python drops the old object and closes its socket when a name is reused.
+                _ = Posix.close(old.fd)
+                old.closed = true
+            }
+            byName[name] = e
+            values[name] = nil
+        } else {
+            values[name] = value
+        }
+    }
+
+    /// A provisional name for a socket whose creating call is not assigned (`server.accept()` alone).
+    func provisionalName(_ base: String) -> String {
+        let n = (autoNameCounter[base] ?? 0) + 1
+        autoNameCounter[base] = n
+        var name = "\(base)\(n)"
+        while byName[name] != nil { name += "_" }
+        return name
+    }
+
+    func register(fd: SocketFD, family: Int32, type: Int32, name: String) -> SocketEntry {
+        _ = Posix.setNonBlocking(fd, true)
+        let e = SocketEntry(id: nextID, name: name, fd: fd, family: family, type: type)
+        nextID += 1
+        entries.append(e)
+        if let old = byName[name], !old.closed {
+            _ = Posix.close(old.fd)
+            old.closed = true
+        }
+        byName[name] = e
+        return e
+    }
+
+    // MARK: evaluating arguments
+
+    func evaluate(_ node: Node) throws -> Value {
+        switch node.expr {
+        case .int(let v): return .int(v)
+        case .float(let v): return .float(v)
+        case .string(let s): return .string(s)
+        case .bytes(let b): return .bytes(b)
+        case .bool(let b): return .bool(b)
+        case .none: return .none
+        case .name(let n):
+            if let c = SocketConstants.named(n) { return .int(Int(c.value)) }
+            if byName[n] != nil { return .socket(n) }
+            if let v = values[n] { return v }
+            if let st = TCPState(name: n) { return .string(st.name) }
+            throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(n)' is not defined"))
+        case .attribute(let base, let attr):
+            if case .name("socket") = base.expr, let c = SocketConstants.named(attr) { return .int(Int(c.value)) }
+            if case .name(let n) = base.expr, let ext = externals[n], attr == "address" || attr == "peer" {
+                return .from(ext, runDirectory: runDirectory)
+            }
+            guard case .name(let n) = base.expr, let e = byName[n] else {
+                throw StepStop(outcome: .pythonError(name: "AttributeError", message: "only socket names have attributes"))
+            }
+            return try attribute(attr, of: e)
+        case .tuple(let items): return .tuple(try items.map(evaluate))
+        case .list(let items): return .list(try items.map(evaluate))
+        case .negate(let a):
+            switch try evaluate(a) {
+            case .int(let v): return .int(-v)
+            case .float(let v): return .float(-v)
+            default: throw StepStop(outcome: .pythonError(name: "TypeError", message: "bad operand type for unary -"))
+            }
+        case .binary(let op, let a, let b):
+            return try binary(op, try evaluate(a), try evaluate(b))
+        case .call:
+            throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "calls inside arguments are not supported"))
+        }
+    }
+
+    func binary(_ op: Expr.BinaryOp, _ x: Value, _ y: Value) throws -> Value {
+        let limit = Checker.maximumPayload
+        switch (op, x, y) {
+        case (.add, .int(let a), .int(let b)): return .int(a &+ b)
+        case (.add, .bytes(let a), .bytes(let b)):
+            guard a.count + b.count <= limit else { throw tooBig(a.count + b.count) }
+            return .bytes(a + b)
+        case (.add, .string(let a), .string(let b)): return .string(a + b)
+        case (.multiply, .int(let a), .int(let b)): return .int(a &* b)
+        case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
+            let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
+            guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
+            var out: [UInt8] = []
+            out.reserveCapacity(total)
+            for _ in 0..<max(0, n) { out += a }
+            return .bytes(out)
+        case (.power, .int(let a), .int(let b)):
+            guard b >= 0 else { return .float(1.0 / Double(a)) }
+            var r = 1
+            for _ in 0..<min(b, 64) { let m = r.multipliedReportingOverflow(by: a); if m.overflow { return .int(Int.max) }; r = m.partialValue }
+            return .int(r)
+        case (.bitOr, .int(let a), .int(let b)): return .int(a | b)
+        default:
+            throw StepStop(outcome: .pythonError(name: "TypeError", message: "unsupported operand types for \(op.rawValue): '\(x.typeName)' and '\(y.typeName)'"))
+        }
+    }
+
+    func tooBig(_ n: Int) -> StepStop {
+        StepStop(outcome: .refused(message: "this data would be \(n == Int.max ? "too many" : String(n)) bytes; sockstep handles at most \(Checker.maximumPayload / 1024 / 1024) MiB in one step",
+                                   help: "1 MiB (`b\"x\" * 1048576`) is enough to fill the socket buffers"))
+    }
+
+    // MARK: the kernel's view
+
+    func stateMap() -> [String: String] {
+        var m: [String: String] = [:]
+        for e in entries {
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) }
+            else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
+        }
+        return m
+    }
+
+    func kernelState(_ e: SocketEntry) -> String? {
+        if e.closed { return closedState(e) ?? "CLOSED" }
+        if e.isTCP { return Posix.tcpInfo(e.fd)?.state?.name }
+        if e.isStream {
+            if case .success(let l) = Posix.getOption(e.fd, level: SocketConstants.named("SOL_SOCKET")!.value, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "LISTENING" }
+            if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
+            return "UNCONNECTED"
+        }
+        if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
+        return nil
+    }
+
+    /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
+    func closedState(_ e: SocketEntry) -> String? {
+        guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        return ProcNet.tcpState(local: l, peer: p)?.name
+    }
+
+    /// Every open socket, and closed ones the kernel still tracks, in creation order.
+    public func snapshot() -> [SocketSnapshot] {
+        var rows: [SocketSnapshot] = []
+        for e in entries {
+            if e.closed {
+                guard byName[e.name] === e || !entries.contains(where: { $0 !== e && $0.name == e.name && !$0.closed }),
+                      let st = closedState(e) else { continue }
+                rows.append(SocketSnapshot(name: e.name, fd: nil, family: Strace.family(e.family), type: Strace.type(e.type),
+                                           local: e.lastLocal.map(describe), peer: e.lastPeer.map(describe), state: st,
+                                           readable: nil, unacked: nil, pending: nil, backlog: nil, parent: e.parent,
+                                           mode: e.mode.description, closed: true))
+                continue
+            }
+            let local: SocketAddress? = { if case .success(let a) = Posix.localAddress(e.fd) { return a }; return nil }()
+            let peer: SocketAddress? = { if case .success(let a) = Posix.peerAddress(e.fd) { return a }; return nil }()
+            if let local { e.lastLocal = local }
+            if let peer { e.lastPeer = peer }
+            var state = kernelState(e)
+            var pending: Int?
+            var backlog: Int?
+            var unacked: Int?
+            if e.isTCP, let info = Posix.tcpInfo(e.fd) {
+                if info.state == .listen {
+                    pending = Int(info.unacked)
+                    backlog = Int(info.sacked)
+                }
+            }
+            if state == "LISTENING" { backlog = e.backlog }
+            if state != "LISTEN" && state != "LISTENING" { unacked = Posix.bytesUnacknowledged(e.fd) }
+            let readable = (state == "LISTEN" || state == "LISTENING") ? nil : Posix.bytesReadable(e.fd)
+            let unbound: Bool = {
+                guard let local else { return true }
+                if case .unix(let p) = local { return p.isEmpty }
+                return local.port == 0
+            }()
+            if state == nil && !e.isStream { state = unbound ? "UNBOUND" : "BOUND" }
+            rows.append(SocketSnapshot(name: e.name, fd: e.fd.rawValue, family: Strace.family(e.family), type: Strace.type(e.type),
+                                       local: unbound ? nil : local.map(describe), peer: peer.map(describe), state: state,
+                                       readable: readable, unacked: unacked, pending: pending, backlog: backlog,
+                                       parent: e.parent, mode: e.mode.description, closed: false))
+        }
+        return rows
+    }
+
+    /// An address as the learner wrote it: Unix paths relative to the run's directory.
+    func describe(_ a: SocketAddress) -> String {
+        if case .unix(let p) = a, let dir = runDirectory, p.hasPrefix(dir + "/") { return String(p.dropFirst(dir.count + 1)) }
+        return a.description
+    }
+}
+
+/// What a call collects while it runs: its system calls and the facts for the explanation.
+struct CallContext {
+    let step: Step
+    var callName = ""
+    var receiver: String?
+    var syscalls: [String] = []
+    var notes: [Note] = []
+    init(step: Step) { self.step = step }
+}
+
+/// Runs a whole document.
+public enum Runner {
+    public static func run(_ document: Document, options: RunOptions = RunOptions(), onEvent: ((Event) -> Void)? = nil) -> RunResult {
+        let start = MonotonicInstant.now()
+        let session = Session(options: options)
+        defer { session.finish() }
+        var events: [Event] = []
+        var stopped = false
+        for (i, step) in document.steps.enumerated() {
+            let event = stopped ? session.skipped(step, index: i + 1) : session.execute(step, index: i + 1)
+            if event.verdict == .unexpected { stopped = true }
+            if case .failed = event.verdict, Expectations.stopsRun(event.outcome) { stopped = true }
+            events.append(event)
+            onEvent?(event)
+        }
+        session.finish()
+        return RunResult(document: document, events: events, duration: MonotonicInstant.now().seconds(since: start))
+    }
+}
