@@ -98,7 +98,7 @@ struct StepChecker {
             }
         } else if case .attribute(let base, let attr) = call.expr, case .name(let n) = base.expr {
             // Introspection: `conn.state -> ESTABLISHED`.
-            let b = checkReceiver(n, at: base.location, allowClosed: attr == "closed")
+            let b = checkReceiver(n, at: base.location, allowClosed: attr == "closed" || attr == "state")
             if b != nil, Vocabulary.attributes[attr] == nil {
                 let guess = Suggest.closest(to: attr, in: Array(Vocabulary.attributes.keys) + Vocabulary.methodNames)
                 let isMethod = Vocabulary.call(attr) != nil
