@@ -305,10 +305,19 @@ public final class Session {
     func stateMap() -> [String: String] {
         var m: [String: String] = [:]
         for e in entries {
-            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) }
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
             else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
         }
         return m
+    }
+
+    /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
+    /// state before a step compares equal to the state after it (no "now BOUND" on every step).
+    func unconnectedDatagramState(_ e: SocketEntry) -> String? {
+        guard !e.isStream else { return nil }
+        guard case .success(let local) = Posix.localAddress(e.fd) else { return "UNBOUND" }
+        if case .unix(let p) = local { return p.isEmpty ? "UNBOUND" : "BOUND" }
+        return local.port == 0 ? "UNBOUND" : "BOUND"
     }
 
     func kernelState(_ e: SocketEntry) -> String? {
