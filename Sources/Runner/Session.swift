@@ -24,6 +24,9 @@ public final class Session {
     var values: [String: Value] = [:]
     var entries: [SocketEntry] = []
     var runDirectory: String?
+    /// /proc/net/tcp and tcp6 as read for the current look at the sockets (see withProcTables).
+    var procTables: [Bool: String] = [:]
+    var procTablesValid = false
     var nextID = 1
     var finished = false
     /// Endpoints outside the run (the program under test): `name.address` reads their address.
@@ -82,7 +85,7 @@ public final class Session {
             outcome = .refused(message: "internal error: \(error)", help: "please report this")
         }
         let verdict = Expectations.verdict(for: outcome, expected: step.expectation, session: self)
-        let snapshots = options.snapshots ? snapshot() : []
+        let snapshots = options.snapshots ? withProcTables { snapshot() } : []
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
@@ -303,12 +306,14 @@ public final class Session {
     }
 
     func stateMap() -> [String: String] {
-        var m: [String: String] = [:]
-        for e in entries {
-            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
-            else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
+        withProcTables {
+            var m: [String: String] = [:]
+            for e in entries {
+                if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
+                else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
+            }
+            return m
         }
-        return m
     }
 
     /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
@@ -334,8 +339,20 @@ public final class Session {
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
     func closedState(_ e: SocketEntry) -> String? {
-        guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
-        return ProcNet.tcpState(local: l, peer: p)?.name
+        guard e.isTCP, !e.goneFromKernel, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        let inet6 = l.family == .inet6
+        // Reading /proc/net/tcp costs about a millisecond: read it once per look at all the sockets.
+        if procTables[inet6] == nil, procTablesValid { procTables[inet6] = ProcNet.tableText(inet6: inet6) ?? "" }
+        let st = ProcNet.tcpState(local: l, peer: p, table: procTablesValid ? procTables[inet6] : nil)
+        if st == nil { e.goneFromKernel = true }
+        return st?.name
+    }
+
+    /// Runs `body` with /proc/net/tcp read at most once per family.
+    func withProcTables<T>(_ body: () -> T) -> T {
+        procTablesValid = true
+        defer { procTablesValid = false; procTables = [:] }
+        return body()
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.

@@ -6,9 +6,9 @@ import Glibc
 /// connection after its descriptor is closed, which is how TIME_WAIT and FIN_WAIT2 can be shown.
 public enum ProcNet {
     /// The TCP state of the connection between `local` and `peer`, or nil if the kernel has none.
-    public static func tcpState(local: SocketAddress, peer: SocketAddress) -> TCPState? {
-        let file = local.family == .inet6 ? "/proc/net/tcp6" : "/proc/net/tcp"
-        guard let text = readFile(file) else { return nil }
+    /// `table`, when given, is the text of the file read once for several look-ups (see `tableText`).
+    public static func tcpState(local: SocketAddress, peer: SocketAddress, table: String? = nil) -> TCPState? {
+        guard let text = table ?? tableText(inet6: local.family == .inet6) else { return nil }
         guard let l = key(local), let p = key(peer) else { return nil }
         for line in text.split(separator: "\n").dropFirst() {
             let cols = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -18,6 +18,11 @@ public enum ProcNet {
             }
         }
         return nil
+    }
+
+    /// The whole table as text: read it once, then look up many connections in it.
+    public static func tableText(inet6: Bool) -> String? {
+        readFile(inet6 ? "/proc/net/tcp6" : "/proc/net/tcp")
     }
 
     /// "0100007F:A0F1" for 127.0.0.1 port 41201, as the kernel prints it (address in host order bytes).
