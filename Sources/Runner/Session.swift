@@ -250,9 +250,13 @@ public final class Session {
         case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
             let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
             guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
-            var out: [UInt8] = []
+            guard total > 0 else { return .bytes([]) }
+            if a.count == 1 { return .bytes([UInt8](repeating: a[0], count: total)) }
+            // Doubling: a handful of large copies instead of one small append per repetition.
+            var out = a
             out.reserveCapacity(total)
-            for _ in 0..<max(0, n) { out += a }
+            while out.count * 2 <= total { out += out }
+            out += out[0..<(total - out.count)]
             return .bytes(out)
         case (.power, .int(let a), .int(let b)):
             guard b >= 0 else { return .float(1.0 / Double(a)) }
