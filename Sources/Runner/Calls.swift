@@ -422,11 +422,11 @@ extension Session {
         let fd = e.fd.rawValue
         var waited = false
         while true {
-            switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_) {
+            switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_, datagram: !e.isStream) {
             case .done(let r):
                 let shown = Strace.string(r.bytes)
                 let fromText = from ? (r.from.map { "\($0.straceText), [\($0.straceLength)]" } ?? "NULL, NULL") : "NULL, NULL"
-                ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.fullLength)")
+                ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.bytes.count)")
                 if r.truncated { ctx.notes.append(.truncated(kept: r.bytes.count, full: r.fullLength)) }
                 else if e.isStream, !r.bytes.isEmpty, r.bytes.count < n {
                     ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: Posix.bytesReadable(e.fd) ?? 0))
