@@ -24,9 +24,6 @@ public final class Session {
     var values: [String: Value] = [:]
     var entries: [SocketEntry] = []
     var runDirectory: String?
-    /// /proc/net/tcp and tcp6 as read for the current look at the sockets (see withProcTables).
-    var procTables: [Bool: String] = [:]
-    var procTablesValid = false
     var nextID = 1
     var finished = false
     /// Endpoints outside the run (the program under test): `name.address` reads their address.
@@ -85,7 +82,7 @@ public final class Session {
             outcome = .refused(message: "internal error: \(error)", help: "please report this")
         }
         let verdict = Expectations.verdict(for: outcome, expected: step.expectation, session: self)
-        let snapshots = options.snapshots ? withProcTables { snapshot() } : []
+        let snapshots = options.snapshots ? snapshot() : []
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
@@ -138,6 +135,11 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
+        } else if case .name(let n) = call.expr, step.expectation != nil {
+            // A bare name reads a value an earlier step returned, for checking.
+            ctx.callName = "value"
+            ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
         }
@@ -310,14 +312,12 @@ public final class Session {
     }
 
     func stateMap() -> [String: String] {
-        withProcTables {
-            var m: [String: String] = [:]
-            for e in entries {
-                if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
-                else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
-            }
-            return m
+        var m: [String: String] = [:]
+        for e in entries {
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
+            else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
         }
+        return m
     }
 
     /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
@@ -344,19 +344,9 @@ public final class Session {
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
     func closedState(_ e: SocketEntry) -> String? {
         guard e.isTCP, !e.goneFromKernel, let l = e.lastLocal, let p = e.lastPeer else { return nil }
-        let inet6 = l.family == .inet6
-        // Reading /proc/net/tcp costs about a millisecond: read it once per look at all the sockets.
-        if procTables[inet6] == nil, procTablesValid { procTables[inet6] = ProcNet.tableText(inet6: inet6) ?? "" }
-        let st = ProcNet.tcpState(local: l, peer: p, table: procTablesValid ? procTables[inet6] : nil)
+        let st = ProcNet.tcpState(local: l, peer: p)
         if st == nil { e.goneFromKernel = true }
         return st?.name
-    }
-
-    /// Runs `body` with /proc/net/tcp read at most once per family.
-    func withProcTables<T>(_ body: () -> T) -> T {
-        procTablesValid = true
-        defer { procTablesValid = false; procTables = [:] }
-        return body()
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.
