@@ -154,6 +154,9 @@ enum SockDiag {
             return -err == ENOENT ? .absent : .unavailable
         }
         guard type == SOCK_DIAG_BY_FAMILY, n >= 18 else { return .unavailable }
+        // The kernel's exact lookup falls back to a listener on the local port when the connection
+        // itself is gone: a listener is never the connection asked for.
+        if TCPState(rawValue: buf[17]) == .listen { return .absent }
         return .found(TCPState(rawValue: buf[17]))
     }
 }
