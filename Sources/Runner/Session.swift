@@ -331,7 +331,15 @@ public final class Session {
 
     func kernelState(_ e: SocketEntry) -> String? {
         if e.closed { return closedState(e) ?? "CLOSED" }
-        if e.isTCP { return Posix.tcpInfo(e.fd)?.state?.name }
+        if e.isTCP {
+            let st = Posix.tcpInfo(e.fd)?.state
+            // After the FIN exchange the kernel moves the connection to a TIME_WAIT entry of its own
+            // and reports the still-open descriptor as CLOSED: show the connection's real state.
+            if st == .closed, let l = e.lastLocal, let p = e.lastPeer, ProcNet.tcpState(local: l, peer: p) == .timeWait {
+                return TCPState.timeWait.name
+            }
+            return st?.name
+        }
         if e.isStream {
             if case .success(let l) = Posix.getOption(e.fd, level: SocketConstants.named("SOL_SOCKET")!.value, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "LISTENING" }
             if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
