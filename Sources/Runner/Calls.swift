@@ -107,10 +107,15 @@ extension Session {
     /// The sockets of this run connected to `e` (the other end of its connection).
     func peers(of e: SocketEntry) -> [SocketEntry] {
         guard case .success(let local) = Posix.localAddress(e.fd) else { return [] }
+        // Every client of a server has the server's address as its peer: when `e` is connected,
+        // the other end must also have `e`'s peer as its own address.
+        let remote: SocketAddress? = { if case .success(let p) = Posix.peerAddress(e.fd) { return p }; return nil }()
         return entries.filter { other in
             other !== e && !other.closed && {
-                if case .success(let p) = Posix.peerAddress(other.fd) { return p == local }
-                return false
+                guard case .success(let p) = Posix.peerAddress(other.fd), p == local else { return false }
+                guard let remote, e.family != AF_UNIX_ else { return true }
+                if case .success(let l) = Posix.localAddress(other.fd) { return l == remote }
+                return true
             }()
         }
     }
