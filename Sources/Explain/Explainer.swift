@@ -156,6 +156,8 @@ public enum Explainer {
             if case .tuple(let t) = value, t.count == 3 {
                 return "Ready to read: \(t[0]); ready to write: \(t[1]); exceptional: \(t[2])."
             }
+        case "value":
+            return "`\(e.step.source.split(separator: " ").first ?? "")` is \(value)."
         case "state":
             if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st): \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."

@@ -135,6 +135,11 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
+        } else if case .name(let n) = call.expr, step.expectation != nil {
+            // A bare name reads a value an earlier step returned, for checking.
+            ctx.callName = "value"
+            ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
         }
