@@ -49,6 +49,8 @@ struct StepShape {
         case method(receiver: String, name: String, args: [Node])
         case function(name: String, args: [Node])
         case attribute(receiver: String, name: String)
+        /// A name read back to check it (`data -> b"ping"`).
+        case name(String)
     }
     var number: Int
     var step: Step
@@ -63,6 +65,8 @@ struct StepShape {
             kind = .function(name: f.name, args: f.args)
         } else if case .attribute(let base, let attr) = step.call.expr, case .name(let n) = base.expr {
             kind = .attribute(receiver: n, name: attr)
+        } else if case .name(let n) = step.call.expr {
+            kind = .name(n)
         } else {
             throw ExportError(message: "this step is not a call the exporter knows", location: step.location,
                               help: "a step is `name.call(...)`, `function(...)` or `name.attribute`")

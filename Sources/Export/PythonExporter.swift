@@ -84,6 +84,8 @@ struct PythonExporter {
             }
         case .attribute(let receiver, let name):
             call = try attribute(receiver, name, want: s.step.expectation)
+        case .name(let n):
+            call = n
         }
         var args = "\(s.number), lambda: \(call)"
         if let e = s.step.expectation { args += ", " + (try expectation(e)) }

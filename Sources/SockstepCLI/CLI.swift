@@ -33,8 +33,8 @@ public struct IO {
     public var stdinIsTerminal: Bool = isatty(0) == 1
 
     public static func standard() -> IO {
-        IO(out: { s in FileHandle.standardOutput.write(Data(s.utf8)) },
-           err: { s in FileHandle.standardError.write(Data(s.utf8)) },
+        IO(out: { s in try? FileHandle.standardOutput.write(contentsOf: Data(s.utf8)) },
+           err: { s in try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) },
            environment: ProcessInfo.processInfo.environment,
            stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
     }
