@@ -109,7 +109,7 @@ public enum CLI {
 
         Start here:
           sockstep learn                                follow the course, one step at a time
-          sockstep run lessons/01-what-is-a-socket.md   run the first lesson, every step explained
+          sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
           sockstep run lessons                          run the whole course
           sockstep explain ECONNREFUSED                 what an error means, and what to do
           sockstep check my-lesson.md                   check a lesson you wrote
