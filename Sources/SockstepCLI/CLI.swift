@@ -111,6 +111,7 @@ public enum CLI {
           sockstep learn                                follow the course, one step at a time
           sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
           sockstep run lessons                          run the whole course
+          sockstep shell                                type steps yourself, each one run and explained
           sockstep explain ECONNREFUSED                 what an error means, and what to do
           sockstep check my-lesson.md                   check a lesson you wrote
 
