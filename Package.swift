@@ -28,7 +28,8 @@ let package = Package(
         .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"],
+                    exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
     ],
     swiftLanguageModes: [.v6]
