@@ -323,6 +323,8 @@ extension Session {
                     ctx.syscalls.append("\(head) = \(Strace.error(err))")
                     return .error(err)
                 }
+                // A second connect completes the socket's own state, as a blocking connect would have.
+                _ = Posix.connect(e.fd, a)
                 ctx.syscalls.append("\(head) = 0")
                 return .value(.none)
             }
@@ -721,7 +723,6 @@ extension Session {
             guard let port = Posix.servicePort(name: service, proto: proto) else {
                 return .pythonError(name: "OSError", message: "service/proto not found")
             }
-            ctx.notes.append(.text("read from /etc/services"))
             return .value(.int(port))
 
         case "select":
