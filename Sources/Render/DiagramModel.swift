@@ -370,6 +370,8 @@ struct Builder {
         for c in e.stateChanges {
             guard let snap = lastKnown[c.socket], snap.type == "SOCK_STREAM", snap.family != "AF_UNIX" else { continue }
             if c.from == nil && c.to == "CLOSED" { continue }
+            // A closed socket is never listening: the kernel's view matched the listener's entry.
+            if c.to == "LISTEN" && snap.closed { continue }
             items.append(.state(actor: actor(c.socket), socket: c.socket, state: c.to))
         }
         rows.append(DiagramModel.Row(index: e.index, line: e.step.location.line, source: e.step.source, failed: failed,

@@ -163,7 +163,9 @@ struct TextLayout {
         } else if floor < total {
             widths = zip(want, least).map { $1 + ($0 - $1) * (total - floor) / max(1, sum - floor) }
         } else {
-            widths = least
+            // More actors than 80 columns hold comfortably: equal, narrow columns (an `actors:`
+            // line in the file's front matter groups them better).
+            widths = Array(repeating: max(4, total / n), count: n)
         }
         var x = x0
         for w in widths {
@@ -227,30 +229,30 @@ struct TextLayout {
     func header() -> [Canvas] {
         var top = Canvas(width: width), mid = Canvas(width: width), bottom = Canvas(width: width)
         let b = g.box
-        var previousRight = -1
+        var leftBound = 0
         for (i, actor) in model.actors.enumerated() {
             let x = xs[i]
-            let room = i + 1 < xs.count ? xs[i + 1] - xs[i] - 1 : 2 * (width - xs[i]) - 1
-            if actor.outside {
-                let name = shorten(actor.name, max(4, room))
-                let left = max(previousRight + 1, min(x - name.count / 2, width - name.count))
-                mid.write(left, name, .dim)
-                bottom.put(x, g.dotted, .dim)
-                previousRight = left + name.count
+            let rightBound = i + 1 < xs.count ? xs[i + 1] - 2 : width - 1
+            let room = rightBound - leftBound + 1
+            bottom.put(x, actor.outside ? g.dotted : g.lifeline, .dim)
+            if actor.outside || room < 5 {
+                // No box: the name alone, centred on its line as far as the neighbours allow.
+                let name = shorten(actor.name, max(1, room))
+                let left = max(leftBound, min(x - name.count / 2, rightBound - name.count + 1))
+                mid.write(left, name, actor.outside ? .dim : .bold)
+                leftBound = left + name.count + 1
                 continue
             }
-            let name = shorten(actor.name, max(1, min(actor.name.count, room - 4)))
+            let name = shorten(actor.name, min(actor.name.count, room - 4))
             let boxWidth = name.count + 4
-            var left = max(previousRight + 1, x - (boxWidth - 1) / 2)
-            left = min(left, width - boxWidth)
-            left = min(left, x - 1)
+            let left = max(leftBound, min(x - (boxWidth - 1) / 2, rightBound - boxWidth + 1))
             let right = left + boxWidth - 1
             top.put(left, b.tl); mid.put(left, b.v); bottom.put(left, b.bl)
             for c in (left + 1)..<right { top.put(c, b.h); bottom.put(c, b.h) }
             top.put(right, b.tr); mid.put(right, b.v); bottom.put(right, b.br)
             mid.write(left + 2, name, .bold)
             bottom.put(x, b.tee)
-            previousRight = right
+            leftBound = right + 1
         }
         return [top, mid, bottom]
     }
@@ -337,10 +339,14 @@ struct TextLayout {
             c.put(xs[f], g.teeLeft, paint)
             c.put(xs[t] + 1, g.left, paint)
         }
-        let text = fit(label, detail, inner - 6)
-        if text.count <= inner - 6 {
+        // Room on the arrow: a little line on each side, less for a short word like SYN.
+        let room = max(inner - 6, min(inner - 2, label.count))
+        let text = fit(label, detail, room)
+        if text.count <= room {
             let x = lo + 1 + (inner - text.count) / 2
-            c.write(x - 1, " " + text + " ", paint)
+            c.write(x, text, paint)
+            if x - 1 > lo + 1 { c.put(x - 1, " ") }
+            if x + text.count < hi - 1 { c.put(x + text.count, " ") }
             return [c]
         }
         // Too long for the arrow: the label goes on the line above it.
