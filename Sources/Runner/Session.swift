@@ -71,7 +71,8 @@ public final class Session {
     /// Runs one step and returns its event. Never throws, never crashes on bad input.
     public func execute(_ step: Step, index: Int) -> Event {
         let start = MonotonicInstant.now()
-        let before = options.snapshots ? stateMap() : [:]
+        // The same view the table shows, so a datagram socket's BOUND is not "new" after every step.
+        let before = options.snapshots ? Session.stateMap(snapshot()) : [:]
         var ctx = CallContext(step: step)
         let outcome: Outcome
         do {
@@ -302,11 +303,12 @@ public final class Session {
         if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "the TCP state to change (an ACK or FIN in flight)")) }
     }
 
-    func stateMap() -> [String: String] {
+    /// Each socket's state in a snapshot, keyed like `execute` compares them (closed ones as `name#closed`).
+    static func stateMap(_ rows: [SocketSnapshot]) -> [String: String] {
         var m: [String: String] = [:]
-        for e in entries {
-            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) }
-            else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
+        for r in rows {
+            guard let st = r.state else { continue }
+            m[r.closed ? "\(r.name)#closed" : r.name] = st
         }
         return m
     }
