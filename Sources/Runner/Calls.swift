@@ -129,8 +129,11 @@ extension Session {
         if let info = Posix.tcpInfo(e.fd), info.state == .listen, info.unacked > info.sacked { return false } // queue full: SYNs are dropped
         return entries.contains { other in
             guard !other.closed, other.isTCP, Posix.tcpInfo(other.fd)?.state == .synSent else { return false }
-            if case .success(let p) = Posix.peerAddress(other.fd) { return p == local || (local.isWildcard && p.port == local.port) }
-            return false
+            // getpeername fails in SYN_SENT (ENOTCONN), so use where the connect went.
+            let target: SocketAddress?
+            if case .success(let p) = Posix.peerAddress(other.fd) { target = p } else { target = other.connectTarget }
+            guard let p = target else { return false }
+            return p == local || (local.isWildcard && p.port == local.port)
         }
     }
 
@@ -292,6 +295,7 @@ extension Session {
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
         ctx.facts["address"] = describe(a)
+        e.connectTarget = a
         let r = Posix.connect(e.fd, a)
         let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
         switch r {
@@ -504,7 +508,7 @@ extension Session {
             if calls > 3 { ctx.syscalls.append("... \(calls - 3) more recvfrom calls, \(calls) in all") }
             ctx.facts["calls"] = String(calls)
             ctx.facts["total"] = String(n)
-            ctx.notes.append(.text("recvall looped \(calls) time\(calls == 1 ? "" : "s") around recv and got \(got.count) of \(n) bytes\(sizes.count > 1 ? " (\(sizes.prefix(6).map(String.init).joined(separator: ", "))\(sizes.count > 6 ? ", …" : "") per call)" : ""): TCP hands out what has arrived, not messages"))
+            ctx.notes.append(.text("the loop ran \(calls) time\(calls == 1 ? "" : "s") around recv and got \(got.count) of \(n) bytes\(sizes.count > 1 ? " (\(sizes.prefix(6).map(String.init).joined(separator: ", "))\(sizes.count > 6 ? ", …" : "") per call)" : ""): TCP hands out what has arrived, not messages"))
         }
         let start = MonotonicInstant.now()
         let deadline = start.adding(seconds: options.inFlightDeadline)
@@ -555,7 +559,8 @@ extension Session {
         let ready = !rev.intersection(watching.union([.error, .hangup])).isEmpty
         let n = "`\(e.name)`"
         let listening = e.isTCP ? Posix.tcpInfo(e.fd)?.state == .listen : kernelState(e) == "LISTENING"
-        let soError: Int32 = { if case .success(let v) = Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ERROR")!.value) { return v }; return 0 }()
+        // Never read SO_ERROR here: reading it clears it, and the lesson's next step wants it.
+        let pendingError = rev.contains(.error)
         if watching == .readable {
             if listening {
                 let p = Posix.tcpInfo(e.fd).map { Int($0.unacked) } ?? 0
@@ -564,7 +569,7 @@ extension Session {
             }
             if !ready { return "\(n) is not readable: nothing has arrived and the peer has not closed, so recv would wait" }
             let queued = Posix.bytesReadable(e.fd) ?? 0
-            if soError != 0 { return "\(n) is readable: an error is pending (\(Errno(rawValue: soError).name)), and the next call reports it" }
+            if pendingError { return "\(n) is readable: an error is pending, and the next call reports it (getsockopt SO_ERROR reads it)" }
             if queued > 0 { return "\(n) is readable: \(queued) byte\(queued == 1 ? "" : "s") wait\(queued == 1 ? "s" : "") in its receive buffer" }
             if rev.contains(.urgent) { return "\(n) is readable: urgent data (MSG_OOB) has arrived" }
             return e.isStream ? "\(n) is readable: the peer closed its side, so recv returns b'' (end of stream) at once" : "\(n) is readable: an empty datagram waits"
@@ -574,7 +579,7 @@ extension Session {
                 if e.isTCP, Posix.tcpInfo(e.fd)?.state == .synSent { return "\(n) is not writable: its handshake has not finished (SYN_SENT)" }
                 return "\(n) is not writable: its send buffer is full until the peer reads"
             }
-            if soError != 0 { return "\(n) is writable because its connect finished with an error: SO_ERROR holds \(Errno(rawValue: soError).name)" }
+            if pendingError { return "\(n) is writable because its attempt is over, with an error: getsockopt SO_ERROR tells which" }
             return "\(n) is writable: there is room in its send buffer\(e.isTCP ? " (a finished non-blocking connect shows up this way too)" : "")"
         }
         return ready ? "\(n) has an exceptional condition: urgent data (MSG_OOB) is waiting" : "\(n) has no exceptional condition: no urgent data is waiting"

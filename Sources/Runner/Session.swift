@@ -248,6 +248,8 @@ public final class Session {
         case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
             let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
             guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
+            // b"x" * 1048576 is common: one byte repeated needs no loop (a debug build is slow at it).
+            if a.count == 1 { return .bytes([UInt8](repeating: a[0], count: total)) }
             var out: [UInt8] = []
             out.reserveCapacity(total)
             for _ in 0..<max(0, n) { out += a }
@@ -326,18 +328,22 @@ public final class Session {
     }
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
-    func closedState(_ e: SocketEntry) -> String? {
+    func closedState(_ e: SocketEntry, table: ProcNet.Table? = nil) -> String? {
         guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        if let table { return table.state(local: l, peer: p)?.name }
         return ProcNet.tcpState(local: l, peer: p)?.name
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.
     public func snapshot() -> [SocketSnapshot] {
         var rows: [SocketSnapshot] = []
+        // /proc/net/tcp is read once per snapshot, however many closed sockets there are.
+        var table: ProcNet.Table?
         for e in entries {
             if e.closed {
-                guard byName[e.name] === e || !entries.contains(where: { $0 !== e && $0.name == e.name && !$0.closed }),
-                      let st = closedState(e) else { continue }
+                guard e.isTCP, byName[e.name] === e || !entries.contains(where: { $0 !== e && $0.name == e.name && !$0.closed }) else { continue }
+                if table == nil { table = ProcNet.table() }
+                guard let st = closedState(e, table: table) else { continue }
                 rows.append(SocketSnapshot(name: e.name, fd: nil, family: Strace.family(e.family), type: Strace.type(e.type),
                                            local: e.lastLocal.map(describe), peer: e.lastPeer.map(describe), state: st,
                                            readable: nil, unacked: nil, pending: nil, backlog: nil, parent: e.parent,
@@ -349,6 +355,8 @@ public final class Session {
             if let local { e.lastLocal = local }
             if let peer { e.lastPeer = peer }
             var state = kernelState(e)
+            // In SYN_SENT getpeername fails; the table still shows where the handshake is going.
+            let peerShown = peer ?? (state == "SYN_SENT" ? e.connectTarget : nil)
             var pending: Int?
             var backlog: Int?
             var unacked: Int?
@@ -368,7 +376,7 @@ public final class Session {
             }()
             if state == nil && !e.isStream { state = unbound ? "UNBOUND" : "BOUND" }
             rows.append(SocketSnapshot(name: e.name, fd: e.fd.rawValue, family: Strace.family(e.family), type: Strace.type(e.type),
-                                       local: unbound ? nil : local.map(describe), peer: peer.map(describe), state: state,
+                                       local: unbound ? nil : local.map(describe), peer: peerShown.map(describe), state: state,
                                        readable: readable, unacked: unacked, pending: pending, backlog: backlog,
                                        parent: e.parent, mode: e.mode.description, closed: false))
         }

@@ -34,6 +34,8 @@ final class SocketEntry {
     /// Kept after close so the kernel's view (TIME_WAIT...) can still be found in /proc/net/tcp.
     var lastLocal: SocketAddress?
     var lastPeer: SocketAddress?
+    /// Where the last connect went: getpeername fails while a handshake is in SYN_SENT.
+    var connectTarget: SocketAddress?
 
     init(id: Int, name: String, fd: SocketFD, family: Int32, type: Int32) {
         self.id = id

@@ -20,6 +20,28 @@ public enum ProcNet {
         return nil
     }
 
+    /// Both tables read once, for looking up many connections at one moment (the socket table).
+    public struct Table: Sendable {
+        var states: [String: TCPState] = [:]
+        public func state(local: SocketAddress, peer: SocketAddress) -> TCPState? {
+            guard let l = ProcNet.key(local), let p = ProcNet.key(peer) else { return nil }
+            return states[l + " " + p]
+        }
+    }
+
+    public static func table() -> Table {
+        var t = Table()
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = readFile(file) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let cols = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard cols.count > 3, let st = UInt8(cols[3], radix: 16), let state = TCPState(rawValue: st) else { continue }
+                t.states[cols[1].uppercased() + " " + cols[2].uppercased()] = state
+            }
+        }
+        return t
+    }
+
     /// "0100007F:A0F1" for 127.0.0.1 port 41201, as the kernel prints it (address in host order bytes).
     static func key(_ a: SocketAddress) -> String? {
         switch a {
