@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
-        .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
     ],
     swiftLanguageModes: [.v6]
 )

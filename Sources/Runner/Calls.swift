@@ -334,6 +334,8 @@ extension Session {
                     ctx.syscalls.append("\(head) = \(Strace.error(err))")
                     return .error(err)
                 }
+                // A second connect completes the socket's own state, as a blocking connect would have.
+                _ = Posix.connect(e.fd, a)
                 ctx.syscalls.append("\(head) = 0")
                 return .value(.none)
             }
@@ -688,7 +690,7 @@ extension Session {
             if let st = kernelState(e) { return .string(st) }
             if e.isStream || e.closed { return .string("CLOSED") }
             // A datagram socket without a peer: the table's BOUND or UNBOUND.
-            return .string(snapshot().first { $0.name == e.name && !$0.closed }?.state ?? "UNBOUND")
+            return .string(unconnectedDatagramState(e) ?? "UNBOUND")
         default: break
         }
         if e.closed { throw StepStop(outcome: .error(.EBADF)) }
@@ -836,7 +838,6 @@ extension Session {
             guard let port = Posix.servicePort(name: service, proto: proto) else {
                 return .pythonError(name: "OSError", message: "service/proto not found")
             }
-            ctx.notes.append(.text("read from /etc/services"))
             return .value(.int(port))
 
         case "select":

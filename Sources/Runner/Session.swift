@@ -71,8 +71,7 @@ public final class Session {
     /// Runs one step and returns its event. Never throws, never crashes on bad input.
     public func execute(_ step: Step, index: Int) -> Event {
         let start = MonotonicInstant.now()
-        // The same view the table shows, so a datagram socket's BOUND is not "new" after every step.
-        let before = options.snapshots ? Session.stateMap(snapshot()) : [:]
+        let before = options.snapshots ? stateMap() : [:]
         var ctx = CallContext(step: step)
         let outcome: Outcome
         do {
@@ -136,6 +135,11 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
+        } else if case .name(let n) = call.expr, step.expectation != nil {
+            // A bare name reads a value an earlier step returned, for checking.
+            ctx.callName = "value"
+            ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
         }
@@ -248,11 +252,13 @@ public final class Session {
         case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
             let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
             guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
-            // b"x" * 1048576 is common: one byte repeated needs no loop (a debug build is slow at it).
+            guard total > 0 else { return .bytes([]) }
             if a.count == 1 { return .bytes([UInt8](repeating: a[0], count: total)) }
-            var out: [UInt8] = []
+            // Doubling: a handful of large copies instead of one small append per repetition.
+            var out = a
             out.reserveCapacity(total)
-            for _ in 0..<max(0, n) { out += a }
+            while out.count * 2 <= total { out += out }
+            out += out[0..<(total - out.count)]
             return .bytes(out)
         case (.power, .int(let a), .int(let b)):
             guard b >= 0 else { return .float(1.0 / Double(a)) }
@@ -305,14 +311,22 @@ public final class Session {
         if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "the TCP state to change (an ACK or FIN in flight)")) }
     }
 
-    /// Each socket's state in a snapshot, keyed like `execute` compares them (closed ones as `name#closed`).
-    static func stateMap(_ rows: [SocketSnapshot]) -> [String: String] {
+    func stateMap() -> [String: String] {
         var m: [String: String] = [:]
-        for r in rows {
-            guard let st = r.state else { continue }
-            m[r.closed ? "\(r.name)#closed" : r.name] = st
+        for e in entries {
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
+            else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
         }
         return m
+    }
+
+    /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
+    /// state before a step compares equal to the state after it (no "now BOUND" on every step).
+    func unconnectedDatagramState(_ e: SocketEntry) -> String? {
+        guard !e.isStream else { return nil }
+        guard case .success(let local) = Posix.localAddress(e.fd) else { return "UNBOUND" }
+        if case .unix(let p) = local { return p.isEmpty ? "UNBOUND" : "BOUND" }
+        return local.port == 0 ? "UNBOUND" : "BOUND"
     }
 
     func kernelState(_ e: SocketEntry) -> String? {
@@ -328,22 +342,20 @@ public final class Session {
     }
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
-    func closedState(_ e: SocketEntry, table: ProcNet.Table? = nil) -> String? {
-        guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
-        if let table { return table.state(local: l, peer: p)?.name }
-        return ProcNet.tcpState(local: l, peer: p)?.name
+    func closedState(_ e: SocketEntry) -> String? {
+        guard e.isTCP, !e.goneFromKernel, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        let st = ProcNet.tcpState(local: l, peer: p)
+        if st == nil { e.goneFromKernel = true }
+        return st?.name
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.
     public func snapshot() -> [SocketSnapshot] {
         var rows: [SocketSnapshot] = []
-        // /proc/net/tcp is read once per snapshot, however many closed sockets there are.
-        var table: ProcNet.Table?
         for e in entries {
             if e.closed {
-                guard e.isTCP, byName[e.name] === e || !entries.contains(where: { $0 !== e && $0.name == e.name && !$0.closed }) else { continue }
-                if table == nil { table = ProcNet.table() }
-                guard let st = closedState(e, table: table) else { continue }
+                guard byName[e.name] === e || !entries.contains(where: { $0 !== e && $0.name == e.name && !$0.closed }),
+                      let st = closedState(e) else { continue }
                 rows.append(SocketSnapshot(name: e.name, fd: nil, family: Strace.family(e.family), type: Strace.type(e.type),
                                            local: e.lastLocal.map(describe), peer: e.lastPeer.map(describe), state: st,
                                            readable: nil, unacked: nil, pending: nil, backlog: nil, parent: e.parent,

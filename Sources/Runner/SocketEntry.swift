@@ -36,6 +36,8 @@ final class SocketEntry {
     var lastPeer: SocketAddress?
     /// Where the last connect went: getpeername fails while a handshake is in SYN_SENT.
     var connectTarget: SocketAddress?
+    /// Closed, and no longer in the kernel's table either: it cannot come back, so stop looking.
+    var goneFromKernel = false
 
     init(id: Int, name: String, fd: SocketFD, family: Int32, type: Int32) {
         self.id = id

@@ -111,6 +111,11 @@ struct StepChecker {
             if step.expectation == nil && step.targets.isEmpty {
                 error(call, "reading `\(n).\(attr)` without `->` checks nothing", help: "add what you expect, e.g. `\(n).\(attr) -> …`")
             }
+        } else if case .name(let n) = call.expr, step.expectation != nil, step.targets.isEmpty, env[n] != nil {
+            // `data -> b"ping"`: checks a value an earlier step returned.
+            if case .closed? = env[n] {} else if case .external? = env[n] {
+                error(call, "`\(n)` is the program under test", help: "read `\(n).address` instead")
+            }
         } else if case .name(let n) = call.expr, Vocabulary.call(n) != nil {
             error(call, "`\(n)` is a call: it needs parentheses", help: "write `\(n)()` with its arguments")
         } else {
@@ -214,14 +219,14 @@ struct StepChecker {
 
     mutating func checkArguments(_ sig: CallSignature, args: [Node], receiver: Checker.Binding?) {
         if args.count < sig.minArgs || args.count > sig.maxArgs {
-            let range = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : "\(sig.minArgs) to \(sig.maxArgs)"
-            let plural = sig.maxArgs == 1 && sig.minArgs == sig.maxArgs ? "argument" : "arguments"
-            let names = sig.params.map { $0.optional ? "[\($0.name)]" : $0.name }.joined(separator: ", ")
+            let range = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : sig.minArgs == 0 ? "at most \(sig.maxArgs)" : "\(sig.minArgs) to \(sig.maxArgs)"
+            let plural = sig.maxArgs == 1 ? "argument" : "arguments"
+            let names = sig.params.map(\.name).joined(separator: ", ")
             var help = "write it like `\(sig.usage)`"
             if sig.name == "bind" || sig.name == "connect", args.count == 2 {
                 help = "the address is one tuple: `\(sig.name)((\"127.0.0.1\", 0))`, with two pairs of parentheses"
             }
-            error(step.call, "`\(sig.name)` takes \(range) \(plural) (\(names)), but \(args.count) \(args.count == 1 ? "was" : "were") given", help: help)
+            error(step.call, "`\(sig.name)` takes \(sig.maxArgs == 0 ? "no arguments" : "\(range) \(plural) (\(names))"), but \(args.count) \(args.count == 1 ? "was" : "were") given", help: help)
             return
         }
         var family: Int32?

@@ -157,7 +157,7 @@ struct StepParser {
                     if errnos.isEmpty { return .pythonError(name: n, location: tok.location) }
                     return .error(name: n, errnos: errnos, location: tok.location)
                 }
-                // ESTABLISHED looks like an errno name but is a TCP state: a value.
+                // ESTABLISHED is a TCP state, not an errno.
                 if n.hasPrefix("E"), n.count > 2, n.allSatisfy({ $0.isUppercase || $0.isNumber }), TCPState(name: n) == nil {
                     _ = advance()
                     return .error(name: n, errnos: [n], location: tok.location)

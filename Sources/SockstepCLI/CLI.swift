@@ -104,7 +104,7 @@ public enum CLI {
         the value, the error, the call that would block, the kernel's TCP state.
 
         Start here:
-          sockstep run lessons/01-what-is-a-socket.md   run the first lesson, every step explained
+          sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
           sockstep run lessons                          run the whole course
           sockstep explain ECONNREFUSED                 what an error means, and what to do
           sockstep check my-lesson.md                   check a lesson you wrote
