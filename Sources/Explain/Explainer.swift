@@ -124,18 +124,6 @@ public enum Explainer {
             if case .bytes(let b) = value {
                 return "Received \(b.count) byte\(b.count == 1 ? "" : "s") in \(f["calls"] ?? "several") recv call\(f["calls"] == "1" ? "" : "s")\(b.count < Int(f["total"] ?? "") ?? 0 ? ", fewer than the \(f["total"]!) asked for: the peer closed first" : ""): \(Value.pythonRepr(bytes: b, limit: 40))."
             }
-        case "getaddrinfo":
-            if case .list(let items) = value {
-                let rows = items.map { item -> String in
-                    guard case .tuple(let t) = item, t.count == 5 else { return item.description }
-                    return "\(t[0].plain) \(t[1].plain) \(t[4])"
-                }
-                return "getaddrinfo found \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(rows.joined(separator: "; "))."
-            }
-        case "gethostname":
-            return "This machine is called \(value). sockstep may look up this name and `localhost`, nothing else."
-        case "getservbyname":
-            return "The well-known port of that service is \(value), read from /etc/services (a table of names, not a check that anything listens there)."
         case "recv", "recvfrom":
             let data: [UInt8]
             if case .bytes(let b) = value { data = b } else if case .tuple(let t) = value, case .bytes(let b)? = t.first { data = b } else { data = [] }
@@ -341,13 +329,5 @@ public enum StepPrinter {
         case .binary(let op, let a, let b): return "\(python(a)) \(op.rawValue) \(python(b))"
         case .negate(let a): return "-" + python(a)
         }
-    }
-}
-
-extension Value {
-    /// A string without its quotes (`AF_INET`), anything else as Python prints it.
-    var plain: String {
-        if case .string(let s) = self { return s }
-        return description
     }
 }

@@ -12,6 +12,9 @@ public enum Checker {
         case external
     }
 
+    /// Calls that return a tuple Python may unpack: `host, port = s.getsockname()`.
+    static let unpackable: Set<String> = ["getsockname", "getpeername", "select"]
+
     /// States of sockets that are not TCP (Unix-domain streams, datagram sockets), as `.state` reads them.
     public static let otherStates = ["LISTENING", "CONNECTED", "UNCONNECTED", "BOUND", "UNBOUND"]
 
@@ -133,7 +136,7 @@ struct StepChecker {
                 diagnostics.append(Diagnostic(at: step.targetLocations[0], length: step.targets.joined(separator: ", ").count,
                     "`\(signature?.name ?? "this call")` returns \(arity) values, but \(step.targets.count) names are given",
                     help: signature.map { "write it like `\($0.usage)`" }))
-            } else if returns.arity == nil, step.targets.count > 1, signature != nil {
+            } else if returns.arity == nil, step.targets.count > 1, let sig = signature, !Checker.unpackable.contains(sig.name) {
                 diagnostics.append(Diagnostic(at: step.targetLocations[0], length: step.targets.joined(separator: ", ").count,
                     "`\(signature!.name)` returns one value, but \(step.targets.count) names are given", help: "write it like `\(signature!.usage)`"))
             }
