@@ -375,6 +375,8 @@ public final class Session {
             if let local { e.lastLocal = local }
             if let peer { e.lastPeer = peer }
             var state = kernelState(e)
+            // In SYN_SENT getpeername fails; the table still shows where the handshake is going.
+            let peerShown = peer ?? (state == "SYN_SENT" ? e.connectTarget : nil)
             var pending: Int?
             var backlog: Int?
             var unacked: Int?
@@ -394,7 +396,7 @@ public final class Session {
             }()
             if state == nil && !e.isStream { state = unbound ? "UNBOUND" : "BOUND" }
             rows.append(SocketSnapshot(name: e.name, fd: e.fd.rawValue, family: Strace.family(e.family), type: Strace.type(e.type),
-                                       local: unbound ? nil : local.map(describe), peer: peer.map(describe), state: state,
+                                       local: unbound ? nil : local.map(describe), peer: peerShown.map(describe), state: state,
                                        readable: readable, unacked: unacked, pending: pending, backlog: backlog,
                                        parent: e.parent, mode: e.mode.description, closed: false))
         }
