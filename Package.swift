@@ -20,8 +20,10 @@ let package = Package(
         .target(name: "Explain", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         // Never touches sockets: terminal text, JSON lines, diagnostics.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        // Runs exercises' checks against students' programs and writes the reports.
+        .target(name: "Grader", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .target(name: "SockstepCLI", dependencies: ["Grader", "Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
@@ -30,6 +32,7 @@ let package = Package(
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
+        .testTarget(name: "GraderTests", dependencies: ["Grader", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,10 @@ public final class Session {
     var externals: [String: SocketAddress] = [:]
     /// Names the steps gave, in creation order, used when a call's result is not assigned.
     var autoNameCounter: [String: Int] = [:]
+    /// How long a blocking call waits, with poll, for a peer outside the run (the program under
+    /// test) before it counts as blocked. Lessons keep 0: nothing outside the run can end a wait,
+    /// so `blocks` is proven at once. The grader sets it before each step.
+    public var peerWait: Double = 0
 
     public init(options: RunOptions = RunOptions()) {
         self.options = options
