@@ -192,8 +192,10 @@ extension Session {
         case "bind":
             let a = try address(args[0], family: e.family, call: "bind")
             let r = Posix.bind(e.fd, a)
+            ctx.facts["address"] = describe(a)
             ctx.syscalls.append("bind(\(fd), \(a.straceText), \(a.straceLength)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
+            if case .success(let got) = Posix.localAddress(e.fd) { ctx.facts["address"] = describe(got) }
             if a.port == 0, case .success(let got) = Posix.localAddress(e.fd), let p = got.port { ctx.notes.append(.portChosen(Int(p))) }
             return .value(.none)
 
@@ -203,6 +205,8 @@ extension Session {
             ctx.syscalls.append("listen(\(fd), \(max(0, backlog))) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
             e.backlog = max(0, backlog)
+            ctx.facts["backlog"] = String(max(0, backlog))
+            if case .success(let a) = Posix.localAddress(e.fd) { ctx.facts["address"] = describe(a) }
             return .value(.none)
 
         case "connect", "connect_ex":
@@ -280,6 +284,7 @@ extension Session {
 
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
+        ctx.facts["address"] = describe(a)
         let r = Posix.connect(e.fd, a)
         let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
         switch r {
@@ -318,6 +323,8 @@ extension Session {
                     ctx.syscalls.append("\(head) = \(Strace.error(err))")
                     return .error(err)
                 }
+                // A second connect completes the socket's own state, as a blocking connect would have.
+                _ = Posix.connect(e.fd, a)
                 ctx.syscalls.append("\(head) = 0")
                 return .value(.none)
             }
@@ -336,6 +343,9 @@ extension Session {
                 let name = ctx.step.targets.first ?? provisionalName("conn")
                 let conn = register(fd: newFD, family: e.family, type: e.type, name: name)
                 conn.parent = e.name
+                ctx.facts["new"] = conn.name
+                ctx.facts["newfd"] = String(newFD.rawValue)
+                if let peer { ctx.facts["address"] = describe(peer) }
                 let peerText = peer.map { $0.straceText } ?? "NULL"
                 ctx.syscalls.append("accept4(\(fd), \(peerText), [\(peer?.straceLength ?? 0)], SOCK_CLOEXEC) = \(newFD.rawValue)")
                 ctx.notes.append(.acceptedFrom(e.name))
@@ -374,6 +384,8 @@ extension Session {
         let fd = e.fd.rawValue
         var sent = 0
         var waited = false
+        ctx.facts["total"] = String(data.count)
+        if let dest { ctx.facts["address"] = describe(dest) }
         func callText(_ n: Int, _ result: String) -> String {
             let chunk = Array(data[min(sent, data.count)..<min(data.count, sent + n)])
             let destText = dest.map { "\($0.straceText), \($0.straceLength)" } ?? "NULL, 0"
@@ -526,6 +538,8 @@ extension Session {
             throw StepStop(outcome: .pythonError(name: "TypeError", message: "\(optName) takes an integer value here"))
         }
         ctx.syscalls.append("setsockopt(\(fd), \(levelName), \(optName), \(shown)) = \(Strace.result(r.map { 0 }))")
+        ctx.facts["option"] = optName
+        ctx.facts["value"] = value.description
         if case .failure(let err) = r { return .error(err) }
         return .value(.none)
     }
@@ -534,6 +548,7 @@ extension Session {
         let fd = e.fd.rawValue
         let levelName = SocketConstants.name(of: level, kind: .level) ?? SocketConstants.name(of: level, kind: .proto) ?? String(level)
         let optName = SocketConstants.name(of: option, kind: .option, level: level) ?? String(option)
+        ctx.facts["option"] = optName
         switch optName {
         case "SO_LINGER":
             switch Posix.getLinger(e.fd) {
@@ -621,6 +636,9 @@ extension Session {
                 case .success(let fd):
                     ctx.syscalls.append("socket(\(Strace.family(family)), \(Strace.type(type))|SOCK_CLOEXEC, \(protoText)) = \(fd.rawValue)")
                     let e = register(fd: fd, family: family, type: type, name: ctx.step.targets.first ?? provisionalName("socket"))
+                    ctx.facts["socket"] = e.name
+                    ctx.facts["fd"] = String(fd.rawValue)
+                    ctx.facts["kind"] = kindDescription(e)
                     return .value(.socket(e.name))
                 case .failure(let err):
                     ctx.syscalls.append("socket(\(Strace.family(family)), \(Strace.type(type))|SOCK_CLOEXEC, \(protoText)) = \(Strace.error(err))")

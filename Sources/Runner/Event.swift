@@ -17,6 +17,8 @@ public struct Event: Sendable {
     public var verdict: Verdict
     /// Facts the runner noticed, for the explanation.
     public var notes: [Note]
+    /// Values the explanation quotes: "address" (the address the call used), "fd", "bytes".
+    public var facts: [String: String]
     /// Sockets after the step (open ones, and closed ones the kernel still tracks).
     public var sockets: [SocketSnapshot]
     /// TCP state changes this step caused, in table order.

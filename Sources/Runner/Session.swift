@@ -97,14 +97,14 @@ public final class Session {
             }
         }
         return Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
-                     outcome: outcome, verdict: verdict, notes: ctx.notes, sockets: snapshots, stateChanges: changes,
+                     outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
                      duration: MonotonicInstant.now().seconds(since: start))
     }
 
     /// An event for a step that was not run because an earlier one stopped the run.
     public func skipped(_ step: Step, index: Int) -> Event {
         Event(index: index, step: step, call: step.call.methodCall?.method ?? step.call.functionCall?.name ?? "",
-              receiver: step.call.methodCall?.receiver, syscalls: [], outcome: .notRun, verdict: .skipped, notes: [],
+              receiver: step.call.methodCall?.receiver, syscalls: [], outcome: .notRun, verdict: .skipped, notes: [], facts: [:],
               sockets: [], stateChanges: [], duration: 0)
     }
 
@@ -121,6 +121,9 @@ public final class Session {
                 throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(m.receiver)' is not defined"))
             }
             let args = try m.args.map { try evaluate($0) }
+            ctx.facts["socket"] = entry.name
+            ctx.facts["kind"] = kindDescription(entry)
+            if !entry.closed { ctx.facts["fd"] = String(entry.fd.rawValue) }
             result = try method(m.method, on: entry, args: args, ctx: &ctx)
         } else if let f = call.functionCall {
             ctx.callName = f.name
@@ -130,6 +133,11 @@ public final class Session {
             ctx.callName = attr
             ctx.receiver = n
             guard let entry = byName[n] else { throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(n)' is not defined")) }
+            ctx.facts["socket"] = entry.name
+            ctx.facts["kind"] = kindDescription(entry)
+            if attr == "state", case .value(let node)? = step.expectation, case .name(let want) = node.expr {
+                waitForState(entry, want, ctx: &ctx)
+            }
             result = .value(try attribute(attr, of: entry))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
@@ -263,7 +271,40 @@ public final class Session {
                                    help: "1 MiB (`b\"x\" * 1048576`) is enough to fill the socket buffers"))
     }
 
+    /// "a TCP socket over IPv4", for explanations.
+    func kindDescription(_ e: SocketEntry) -> String {
+        let fam = e.family == SocketConstants.named("AF_INET6")!.value ? "IPv6" : e.family == SocketConstants.named("AF_UNIX")!.value ? "Unix-domain" : "IPv4"
+        let kind = e.isStream ? (e.isTCP ? "TCP" : "stream") : e.type == SocketConstants.named("SOCK_DGRAM")!.value ? (fam == "Unix-domain" ? "datagram" : "UDP") : "seqpacket"
+        return fam == "Unix-domain" ? "a Unix-domain \(kind) socket" : "a \(kind) socket over \(fam)"
+    }
+
     // MARK: the kernel's view
+
+    /// The states a TCP connection passes through on its way to each state, when packets (a delayed
+    /// ACK, a FIN) are still in flight: FIN_WAIT1 becomes FIN_WAIT2 when the peer's ACK arrives,
+    /// which Linux may delay by up to 40 ms.
+    static let onTheWayTo: [String: Set<String>] = [
+        "ESTABLISHED": ["SYN_SENT", "SYN_RECV"],
+        "FIN_WAIT2": ["FIN_WAIT1"],
+        "TIME_WAIT": ["FIN_WAIT1", "FIN_WAIT2", "CLOSING"],
+        "CLOSED": ["LAST_ACK", "FIN_WAIT1", "CLOSING"],
+        "CLOSE_WAIT": ["ESTABLISHED"],
+    ]
+
+    /// When a state expectation names a state the socket is on its way to, re-reads the kernel's view
+    /// until it gets there or the in-flight deadline passes: a loaded machine makes this slower, not wrong.
+    func waitForState(_ e: SocketEntry, _ want: String, ctx: inout CallContext) {
+        guard let target = TCPState(name: want)?.name, let via = Session.onTheWayTo[target] else { return }
+        let start = MonotonicInstant.now()
+        let deadline = start.adding(seconds: options.inFlightDeadline)
+        while let now = kernelState(e), now != target, via.contains(now), MonotonicInstant.now() < deadline {
+            // Wait on the socket itself when it is open (a FIN wakes it); otherwise a short poll
+            // timeout paces the re-reads of /proc/net/tcp.
+            if !e.closed { _ = Posix.poll([(e.fd, [.readable, .peerClosed])], timeoutMs: 2) } else { _ = Posix.poll([], timeoutMs: 2) }
+        }
+        let ms = Int(MonotonicInstant.now().seconds(since: start) * 1000)
+        if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "the TCP state to change (an ACK or FIN in flight)")) }
+    }
 
     func stateMap() -> [String: String] {
         var m: [String: String] = [:]
@@ -320,7 +361,7 @@ public final class Session {
                 }
             }
             if state == "LISTENING" { backlog = e.backlog }
-            if state != "LISTEN" && state != "LISTENING" { unacked = Posix.bytesUnacknowledged(e.fd) }
+            if peer != nil && state != "LISTEN" && state != "LISTENING" { unacked = Posix.bytesUnacknowledged(e.fd) }
             let readable = (state == "LISTEN" || state == "LISTENING") ? nil : Posix.bytesReadable(e.fd)
             let unbound: Bool = {
                 guard let local else { return true }
@@ -350,6 +391,7 @@ struct CallContext {
     var receiver: String?
     var syscalls: [String] = []
     var notes: [Note] = []
+    var facts: [String: String] = [:]
     init(step: Step) { self.step = step }
 }
 

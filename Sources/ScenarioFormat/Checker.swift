@@ -98,7 +98,7 @@ struct StepChecker {
             }
         } else if case .attribute(let base, let attr) = call.expr, case .name(let n) = base.expr {
             // Introspection: `conn.state -> ESTABLISHED`.
-            let b = checkReceiver(n, at: base.location, allowClosed: attr == "closed")
+            let b = checkReceiver(n, at: base.location, allowClosed: attr == "closed" || attr == "state")
             if b != nil, Vocabulary.attributes[attr] == nil {
                 let guess = Suggest.closest(to: attr, in: Array(Vocabulary.attributes.keys) + Vocabulary.methodNames)
                 let isMethod = Vocabulary.call(attr) != nil
@@ -211,14 +211,14 @@ struct StepChecker {
 
     mutating func checkArguments(_ sig: CallSignature, args: [Node], receiver: Checker.Binding?) {
         if args.count < sig.minArgs || args.count > sig.maxArgs {
-            let range = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : "\(sig.minArgs) to \(sig.maxArgs)"
-            let plural = sig.maxArgs == 1 && sig.minArgs == sig.maxArgs ? "argument" : "arguments"
-            let names = sig.params.map { $0.optional ? "[\($0.name)]" : $0.name }.joined(separator: ", ")
+            let range = sig.minArgs == sig.maxArgs ? "\(sig.minArgs)" : sig.minArgs == 0 ? "at most \(sig.maxArgs)" : "\(sig.minArgs) to \(sig.maxArgs)"
+            let plural = sig.maxArgs == 1 ? "argument" : "arguments"
+            let names = sig.params.map(\.name).joined(separator: ", ")
             var help = "write it like `\(sig.usage)`"
             if sig.name == "bind" || sig.name == "connect", args.count == 2 {
                 help = "the address is one tuple: `\(sig.name)((\"127.0.0.1\", 0))`, with two pairs of parentheses"
             }
-            error(step.call, "`\(sig.name)` takes \(range) \(plural) (\(names)), but \(args.count) \(args.count == 1 ? "was" : "were") given", help: help)
+            error(step.call, "`\(sig.name)` takes \(sig.maxArgs == 0 ? "no arguments" : "\(range) \(plural) (\(names))"), but \(args.count) \(args.count == 1 ? "was" : "were") given", help: help)
             return
         }
         var family: Int32?

@@ -89,6 +89,10 @@ public enum DocumentParser {
     }
 
     public static func parse(text: String, path: String) -> Result {
+        if text.allSatisfy({ $0.isWhitespace }) {
+            return Result(document: nil, diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "the file is empty",
+                help: "a lesson needs at least one fenced ```steps block; see lessons/README.md")])
+        }
         var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
         if lines.last == "" { lines.removeLast() }
         var diagnostics: [Diagnostic] = []

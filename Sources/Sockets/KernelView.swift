@@ -63,3 +63,29 @@ extension Posix {
         return nil
     }
 }
+
+extension Posix {
+    /// The inode of a socket descriptor: unique among open sockets, and not reused at once like
+    /// descriptor numbers, so tests running in parallel can tell exactly which sockets leaked.
+    public static func inode(_ fd: SocketFD) -> UInt64? {
+        var st = stat()
+        return fstat(fd.rawValue, &st) == 0 ? UInt64(st.st_ino) : nil
+    }
+
+    /// Inodes of every socket this process has open, read from /proc/self/fd ("socket:[12345]").
+    public static func openSocketInodes() -> Set<UInt64> {
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        var out: Set<UInt64> = []
+        var buf = [CChar](repeating: 0, count: 64)
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            let n = readlink("/proc/self/fd/" + name, &buf, buf.count - 1)
+            guard n > 0 else { continue }
+            let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if target.hasPrefix("socket:["), let v = UInt64(target.dropFirst(8).dropLast()) { out.insert(v) }
+        }
+        return out
+    }
+}

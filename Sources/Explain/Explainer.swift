@@ -1,0 +1,293 @@
+import Runner
+import ScenarioFormat
+
+/// A step's result in plain words: what happened, why, what to do, and the same step in Python and C.
+public struct Explanation: Sendable, Hashable {
+    /// One sentence: what happened.
+    public var summary: String
+    /// More sentences: why, and what the kernel did.
+    public var details: [String]
+    /// For errors and surprises: what to do.
+    public var fix: String?
+    /// The Python exception a real program would see, for errors.
+    public var pythonException: String?
+    public var manPages: [String]
+    /// The step written as plain Python (`server.getsockname()` for `server.address`).
+    public var python: String
+    /// The same call in C.
+    public var c: String?
+    /// Sentences about TCP state changes the step caused.
+    public var stateChanges: [String]
+}
+
+/// Pure: turns events into explanations. Never touches sockets.
+public enum Explainer {
+    public static func explain(_ e: Event) -> Explanation {
+        let f = e.facts
+        let sock = f["socket"].map { "`\($0)`" } ?? "the socket"
+        var summary = ""
+        var details: [String] = []
+        var fix: String?
+        var pyExc: String?
+        var man: [String] = CallCatalog.entry(e.call).map { [$0.manPage] } ?? []
+
+        switch e.outcome {
+        case .notRun:
+            summary = "Not run: an earlier step stopped the run."
+        case .refused(let message, let help):
+            summary = "sockstep refused to run this step: \(message)."
+            fix = help
+        case .pythonError(let name, let message):
+            summary = "Python raises \(name) before any system call: \(message)"
+            pyExc = name
+            if name == "OverflowError" {
+                details.append("A port is a 16-bit number in the TCP and UDP headers, so it can only be 0 to 65535; the call never reaches the kernel.")
+            }
+            if name == "TypeError", message.contains("bytes-like") {
+                fix = "Sockets carry bytes: write b\"…\", or turn text into bytes with .encode()."
+            }
+        case .blocked(let reason):
+            summary = "This call would wait: \(reason)."
+            details.append("sockstep proved it with a non-blocking attempt instead of waiting; a real program would hang here until something changes.")
+            if e.verdict == .unexpected || { if case .failed = e.verdict { return true }; return false }() {
+                fix = fixForBlocked(e)
+            }
+        case .timedOut(let t):
+            summary = "The call waited \(format(t)) s and gave up: the timeout set with settimeout expired."
+            details.append("Python raises TimeoutError (socket.timeout); the socket is still usable.")
+            pyExc = "TimeoutError"
+        case .error(let errno):
+            let entry = ErrnoCatalog.entry(errno.name)
+            summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(entry?.meaning ?? errno.message)"
+            var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
+            if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
+                cause = "The address was \(addr). " + cause
+            }
+            if !cause.isEmpty { details.append(cause) }
+            fix = entry?.fix
+            pyExc = entry?.python ?? "OSError"
+            man = entry?.manPages ?? man
+        case .value(let v):
+            summary = success(e, value: v, sock: sock)
+        }
+
+        for note in e.notes { if let s = describe(note, e) { details.append(s) } }
+
+        var states: [String] = []
+        for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver) {
+            guard let entry = StateCatalog.entry(c.to) else { continue }
+            states.append("`\(c.socket)` is now \(c.to): \(entry.meaning)")
+        }
+        if case .failed(let m) = e.verdict, fix == nil { fix = hintForMismatch(e, m) }
+        return Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
+                           python: python(e.step), c: cEquivalent(e), stateChanges: states)
+    }
+
+    static func format(_ d: Double) -> String {
+        d == d.rounded() ? String(Int(d)) : String(d)
+    }
+
+    static func success(_ e: Event, value: Value, sock: String) -> String {
+        let f = e.facts
+        switch e.call {
+        case "socket":
+            return "Created \(sock), \(f["kind"] ?? "a socket") (descriptor \(f["fd"] ?? "?")). It has no address and no connection yet."
+        case "socketpair":
+            return "Created two sockets already connected to each other: what one sends, the other receives."
+        case "bind":
+            return "Bound \(sock) to \(f["address"] ?? "its address")."
+        case "listen":
+            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues up to \(f["backlog"] ?? "128") finished connections (the backlog) for accept."
+        case "connect":
+            if f["kind"]?.contains("TCP") == true {
+                return "Connected \(sock) to \(f["address"] ?? "the server"). The three-way handshake (SYN, SYN-ACK, ACK) completed inside the call, as it does on loopback."
+            }
+            if f["kind"]?.contains("UDP") == true || f["kind"]?.contains("datagram") == true {
+                return "\(sock) is now associated with \(f["address"] ?? "that address"): no packet was sent; send() goes there by default and only datagrams from there are received."
+            }
+            return "Connected \(sock) to \(f["address"] ?? "the server")."
+        case "connect_ex":
+            if case .int(let n) = value, n != 0 { return "connect_ex returned \(n) (\(ErrnoCatalog.entries.first { Int(errnoNumber($0.name)) == n }?.name ?? "an errno")) instead of raising." }
+            return "Connected \(sock) to \(f["address"] ?? "the server"); connect_ex returned 0."
+        case "accept":
+            return "\(sock) handed out the next connection, from \(f["address"] ?? "a client"), as a new socket `\(f["new"] ?? "conn")` (descriptor \(f["newfd"] ?? "?")). \(sock) keeps listening for more."
+        case "send":
+            if case .int(let n) = value { return "The kernel took \(n) of \(f["total"] ?? "\(n)") bytes into \(sock)'s send buffer\(f["address"].map { " for \($0)" } ?? ""); on loopback they reach the peer's receive buffer at once." }
+        case "sendall":
+            return "Sent all \(f["total"] ?? "the") bytes; on loopback they are already waiting in the peer's receive buffer."
+        case "sendto":
+            if case .int(let n) = value { return "Sent one datagram of \(n) bytes to \(f["address"] ?? "the address")." }
+        case "recv", "recvfrom":
+            let data: [UInt8]
+            if case .bytes(let b) = value { data = b } else if case .tuple(let t) = value, case .bytes(let b)? = t.first { data = b } else { data = [] }
+            if data.isEmpty {
+                if f["kind"]?.contains("TCP") == true || f["kind"]?.contains("stream") == true {
+                    return "Received b'' — the end of the stream: the peer closed its side (its FIN arrived). There is nothing more to read; close the socket."
+                }
+                return "Received an empty datagram."
+            }
+            var s = "Received \(data.count) byte\(data.count == 1 ? "" : "s"): \(Value.pythonRepr(bytes: data, limit: 60))."
+            if e.call == "recvfrom", case .tuple(let t) = value, t.count > 1 { s += " The sender is \(t[1])." }
+            return s
+        case "shutdown":
+            let how = e.step.call.methodCall?.args.first.map { "\($0.expr)" } ?? ""
+            if how.contains("SHUT_WR") { return "\(sock) shut down writing: a FIN went to the peer, which will read end-of-stream (b''), but both can still send the other way." }
+            if how.contains("SHUT_RDWR") { return "\(sock) shut down both directions: a FIN went to the peer, and reads here return b''." }
+            return "\(sock) shut down reading: reads return b'' from now on."
+        case "close":
+            if e.notes.contains(where: { if case .text(let t) = $0 { return t.contains("already closed") }; return false }) {
+                return "\(sock) was already closed; a second close() does nothing in Python."
+            }
+            if f["kind"]?.contains("TCP") == true { return "Closed \(sock): its descriptor is free again. If it was connected, the kernel sent a FIN (or a reset, if unread data was waiting) to the peer." }
+            return "Closed \(sock): its descriptor is free again."
+        case "getsockname": return "\(sock)'s own address is \(value)."
+        case "getpeername": return "\(sock) is connected to \(value)."
+        case "setsockopt": return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."
+        case "getsockopt": return "\(f["option"] ?? "The option") of \(sock) is \(value)."
+        case "settimeout":
+            if case .none? = e.step.call.methodCall?.args.first?.expr { return "\(sock) is blocking again: calls wait as long as they need." }
+            return "\(sock) now has a timeout: calls that would wait longer raise TimeoutError (0 means never wait: non-blocking)."
+        case "setblocking":
+            if case .bool(false)? = e.step.call.methodCall?.args.first?.expr {
+                return "\(sock) is now non-blocking: calls that would wait fail at once with EAGAIN (BlockingIOError) instead."
+            }
+            return "\(sock) is blocking: calls wait until they can finish."
+        case "select":
+            if case .tuple(let t) = value, t.count == 3 {
+                return "Ready to read: \(t[0]); ready to write: \(t[1]); exceptional: \(t[2])."
+            }
+        case "state":
+            if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st): \(entry.meaning)" }
+        case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."
+        case "unacked": return "\(value) bytes sent by \(sock) are not yet acknowledged."
+        case "pending": return "\(value) finished connection\(value == .int(1) ? "" : "s") wait\(value == .int(1) ? "s" : "") in \(sock)'s accept queue."
+        default: break
+        }
+        if let entry = CallCatalog.entry(e.call) {
+            let v = value == .none ? "" : " Result: \(value)."
+            return "`\(e.call)` \(entry.summary)\(v)"
+        }
+        return value == .none ? "Done." : "Result: \(value)."
+    }
+
+    static func errnoNumber(_ name: String) -> Int32 {
+        Sockets_errno(name)
+    }
+
+    static func describe(_ note: Note, _ e: Event) -> String? {
+        switch note {
+        case .portChosen(let p):
+            return "You asked for port 0, so the kernel chose a free port: \(p). Other programs learn it from `\(e.facts["socket"] ?? "s").address` (getsockname)."
+        case .truncated(let kept, let full):
+            return "The datagram was \(full) bytes but the buffer held only \(kept): the other \(full - kept) bytes are lost. UDP never splits a datagram across reads."
+        case .shortRead(let got, let asked, let queued):
+            if queued > 0 { return "recv returns at most what you ask for (\(asked)); \(queued) more bytes are still waiting. TCP is a stream: call recv again for the rest." }
+            return "recv returned \(got) bytes, fewer than the \(asked) asked for: it hands out what has arrived so far, not a whole message."
+        case .partialSend(let sent, let total):
+            return "Only \(sent) of \(total) bytes went into the buffers: they are full until the peer reads."
+        case .waitedInFlight(let ms, let what):
+            return "sockstep waited \(ms) ms for \(what), with poll and a deadline."
+        case .acceptedFrom:
+            return nil
+        case .waitedTimeout(let s):
+            return "The socket's SO_RCVTIMEO (\(format(s)) s) expired."
+        case .peerClosed:
+            return nil
+        case .text(let t):
+            return t.prefix(1).uppercased() + t.dropFirst() + (t.hasSuffix(".") ? "" : ".")
+        }
+    }
+
+    static func fixForBlocked(_ e: Event) -> String {
+        switch e.call {
+        case "recv", "recvfrom": return "Make the peer send something (or close) before this recv, or expect it: `-> blocks`."
+        case "accept": return "Connect a client before accepting, or expect it: `-> blocks`."
+        case "send", "sendall": return "Have the peer recv to make room, or expect it: `-> blocks`."
+        case "connect": return "The server must accept to make room in its queue, or expect it: `-> blocks`."
+        default: return "If waiting is the point of the step, write `-> blocks` after it."
+        }
+    }
+
+    static func hintForMismatch(_ e: Event, _ m: Mismatch) -> String? {
+        if (e.call == "recv" || e.call == "recvfrom"), case .value(.bytes(let got)) = e.outcome {
+            if m.expected.count > m.actual.count, !got.isEmpty {
+                return "recv returns what has arrived so far, not a whole message: read again (in a loop) for the rest."
+            }
+        }
+        return nil
+    }
+
+    /// The step as plain Python: `socket.` prefixes and getsockname() for `.address`.
+    public static func python(_ step: Step) -> String {
+        var out = StepPrinter.python(step.call)
+        if !step.targets.isEmpty { out = step.targets.joined(separator: ", ") + " = " + out }
+        return out
+    }
+
+    /// The call in C, with the socket's name standing for its descriptor (`int server = socket(...)`).
+    static func cEquivalent(_ e: Event) -> String? {
+        guard let entry = CallCatalog.entry(e.call) else { return nil }
+        if e.call == "socket", let f = e.step.call.functionCall {
+            let args = f.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") }
+            let full = args + ["AF_INET", "SOCK_STREAM", "0"].dropFirst(args.count)
+            return "int \(e.step.targets.first ?? "fd") = socket(\(full.joined(separator: ", ")));"
+        }
+        return entry.c.replacingOccurrencesOf("FD", with: e.receiver ?? "fd")
+    }
+}
+
+import Sockets
+func Sockets_errno(_ name: String) -> Int32 { Errno(name: name)?.rawValue ?? -1 }
+
+extension String {
+    func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(target) {
+                out += replacement
+                i = index(i, offsetBy: target.count)
+            } else {
+                out.append(self[i])
+                i = index(after: i)
+            }
+        }
+        return out
+    }
+}
+
+/// Prints expressions back as Python source.
+public enum StepPrinter {
+    public static func python(_ node: Node) -> String {
+        switch node.expr {
+        case .int(let v): return String(v)
+        case .float(let d): return String(d)
+        case .string(let s): return Value.pythonRepr(string: s)
+        case .bytes(let b): return Value.pythonRepr(bytes: b)
+        case .bool(let b): return b ? "True" : "False"
+        case .none: return "None"
+        case .name(let n):
+            if SocketConstants.named(n) != nil { return "socket.\(n)" }
+            return n
+        case .attribute(let base, let attr):
+            let b = python(base)
+            switch attr {
+            case "address": return "\(b).getsockname()"
+            case "peer": return "\(b).getpeername()"
+            default:
+                if case .name("socket") = base.expr { return "socket.\(attr)" }
+                return "\(b).\(attr)"
+            }
+        case .call(let callee, let args):
+            var c = python(callee)
+            if case .name(let n) = callee.expr, Vocabulary.call(n)?.receiver == .function { c = "socket.\(n)" }
+            if c == "socket.socket.socket" { c = "socket.socket" }
+            return c + "(" + args.map(python).joined(separator: ", ") + ")"
+        case .tuple(let items): return "(" + items.map(python).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let items): return "[" + items.map(python).joined(separator: ", ") + "]"
+        case .binary(let op, let a, let b): return "\(python(a)) \(op.rawValue) \(python(b))"
+        case .negate(let a): return "-" + python(a)
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Render
+import ScenarioFormat
+import Sockets
+
+/// A subcommand: one type per file, conventions of swift-argument-parser, hand-written.
+public protocol Command {
+    static var name: String { get }
+    /// One line for `sockstep --help`.
+    static var summary: String { get }
+    /// The full `--help` text: OVERVIEW, USAGE, ARGUMENTS, OPTIONS.
+    static var help: String { get }
+    static func run(_ args: [String], _ io: IO) -> Int32
+}
+
+/// Exit codes, as DESIGN.md fixes them.
+public enum ExitCode {
+    public static let ok: Int32 = 0
+    public static let failed: Int32 = 1
+    public static let unusable: Int32 = 2
+    public static let usage: Int32 = 64
+}
+
+/// Where output goes and what the terminal can do.
+public struct IO {
+    public var out: (String) -> Void
+    public var err: (String) -> Void
+    public var environment: [String: String]
+    public var stdoutIsTerminal: Bool
+    public var stderrIsTerminal: Bool
+
+    public static func standard() -> IO {
+        IO(out: { s in FileHandle.standardOutput.write(Data(s.utf8)) },
+           err: { s in FileHandle.standardError.write(Data(s.utf8)) },
+           environment: ProcessInfo.processInfo.environment,
+           stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
+    }
+
+    /// Colour only on a terminal, never with NO_COLOR; ASCII unless the locale is UTF-8 (or unset,
+    /// as on most CI machines, where UTF-8 is the norm).
+    public func style(forStdout: Bool = true, ascii: Bool = false) -> Style {
+        let tty = forStdout ? stdoutIsTerminal : stderrIsTerminal
+        let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let term = environment["TERM"] ?? ""
+        let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? ""
+        let utf8 = locale.isEmpty || locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
+        return Style(color: tty && !noColor && term != "dumb", unicode: utf8 && !ascii)
+    }
+}
+
+public enum CLI {
+    public static let version = "0.1.0"
+
+    /// Every subcommand, in the order `--help` lists them.
+    public static var commands: [any Command.Type] {
+        [RunCommand.self, CheckCommand.self, ExplainCommand.self]
+    }
+
+    public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {
+        Posix.ignoreSIGPIPE()
+        var args = arguments
+        guard let first = args.first else {
+            io.out(welcome)
+            return ExitCode.ok
+        }
+        args.removeFirst()
+        switch first {
+        case "-h", "--help", "help":
+            if first == "help", let name = args.first, let cmd = commands.first(where: { $0.name == name }) {
+                io.out(cmd.help)
+                return ExitCode.ok
+            }
+            io.out(help)
+            return ExitCode.ok
+        case "--version", "-V":
+            io.out("sockstep \(version)\n")
+            return ExitCode.ok
+        default:
+            break
+        }
+        if let cmd = commands.first(where: { $0.name == first }) {
+            if args.contains("--help") || args.contains("-h") {
+                if let dd = args.firstIndex(of: "--"), let h = args.firstIndex(where: { $0 == "--help" || $0 == "-h" }), h > dd {} else {
+                    io.out(cmd.help)
+                    return ExitCode.ok
+                }
+            }
+            return cmd.run(args, io)
+        }
+        if first.hasSuffix(".md") && FileManager.default.fileExists(atPath: first) {
+            io.err("Error: '\(first)' is a file, not a command.\nUsage: sockstep run \(first)\n")
+            return ExitCode.usage
+        }
+        let guess = Suggest.closest(to: first, in: commands.map { $0.name } + ["help"])
+        io.err("Error: unknown command '\(first)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")\nUsage: sockstep <command> [options]\nSee 'sockstep --help'.\n")
+        return ExitCode.usage
+    }
+
+    static var welcome: String {
+        """
+        sockstep \(version) — a playground for socket programming, on real loopback sockets.
+
+        Every step of a lesson is a real socket call, and every result is explained:
+        the value, the error, the call that would block, the kernel's TCP state.
+
+        Start here:
+          sockstep run lessons/01-what-is-a-socket.md   run the first lesson, every step explained
+          sockstep run lessons                          run the whole course
+          sockstep explain ECONNREFUSED                 what an error means, and what to do
+          sockstep check my-lesson.md                   check a lesson you wrote
+
+        See 'sockstep --help' for every command.
+
+        """
+    }
+
+    static var help: String {
+        var s = """
+        OVERVIEW: A teaching playground for socket programming: lessons whose steps run on real
+        loopback sockets, with every result explained.
+
+        USAGE: sockstep <command> [options]
+
+        COMMANDS:
+
+        """
+        let width = (commands.map { $0.name.count }.max() ?? 8) + 2
+        for c in commands { s += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary + "\n" }
+        s += """
+
+        OPTIONS:
+          --version   Show the version.
+          -h, --help  Show help information.
+
+        See 'sockstep help <command>' for a command's options.
+
+        """
+        return s
+    }
+}
+
+/// A small hand-written parser: flags, options with values, positional arguments, and `--`.
+struct ArgumentParser {
+    struct Spec {
+        var flags: [String: String]      // "--quiet" → canonical key, "-q" → same
+        var options: [String: String]    // "--format" → key (takes a value)
+    }
+    var flags: Set<String> = []
+    var options: [String: String] = [:]
+    var positional: [String] = []
+    /// Everything after `--`.
+    var rest: [String] = []
+
+    enum Failure: Error { case message(String) }
+
+    static func parse(_ args: [String], spec: Spec) -> Result<ArgumentParser, Failure> {
+        var p = ArgumentParser()
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { p.rest = Array(args[(i + 1)...]); break }
+            if a.hasPrefix("-") && a != "-" {
+                var name = a
+                var inlineValue: String?
+                if let eq = a.firstIndex(of: "="), a.hasPrefix("--") {
+                    name = String(a[..<eq])
+                    inlineValue = String(a[a.index(after: eq)...])
+                }
+                if let key = spec.flags[name] {
+                    p.flags.insert(key)
+                } else if let key = spec.options[name] {
+                    if let v = inlineValue { p.options[key] = v } else {
+                        guard i + 1 < args.count else { return .failure(.message("missing value for '\(name)'")) }
+                        i += 1
+                        p.options[key] = args[i]
+                    }
+                } else {
+                    let all = Array(spec.flags.keys) + Array(spec.options.keys)
+                    let guess = Suggest.closest(to: name, in: all.filter { $0.hasPrefix("--") })
+                    return .failure(.message("unknown option '\(name)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")"))
+                }
+            } else {
+                p.positional.append(a)
+            }
+            i += 1
+        }
+        return .success(p)
+    }
+}
+
+/// Prints a usage error the swift-argument-parser way and returns exit code 64.
+func usageError(_ message: String, command: any Command.Type, io: IO) -> Int32 {
+    let usageLine = command.help.split(separator: "\n").first { $0.hasPrefix("USAGE:") }.map { String($0.dropFirst(7)) } ?? "sockstep \(command.name)"
+    io.err("Error: \(message)\nUsage: \(usageLine)\nSee 'sockstep \(command.name) --help'.\n")
+    return ExitCode.usage
+}

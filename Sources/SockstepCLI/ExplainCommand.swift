@@ -1,0 +1,69 @@
+import Explain
+import Foundation
+import ScenarioFormat
+import Sockets
+
+/// `sockstep explain NAME`: the catalog entry for an errno, a call or a TCP state.
+public enum ExplainCommand: Command {
+    public static let name = "explain"
+    public static let summary = "Explain an error (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)."
+    public static let help = """
+    OVERVIEW: Explain an error, a call or a TCP state in plain words.
+
+    USAGE: sockstep explain <name>
+
+    ARGUMENTS:
+      <name>          An errno (ECONNREFUSED), a Python exception (ConnectionResetError),
+                      a call (listen, recv) or a TCP state (TIME_WAIT). With no name, lists them all.
+
+    OPTIONS:
+      -h, --help      Show help information.
+
+    """
+
+    public static func run(_ args: [String], _ io: IO) -> Int32 {
+        let style = io.style()
+        guard let raw = args.first else {
+            io.out(style.bold("Errors:") + " " + ErrnoCatalog.entries.map(\.name).joined(separator: ", ") + "\n\n")
+            io.out(style.bold("Calls:") + " " + CallCatalog.entries.map(\.name).joined(separator: ", ") + "\n\n")
+            io.out(style.bold("TCP states:") + " " + StateCatalog.entries.map(\.name).joined(separator: ", ") + "\n")
+            return ExitCode.ok
+        }
+        if args.count > 1 { return usageError("explain takes one name, got \(args.count)", command: self, io: io) }
+        var name = raw.hasPrefix("socket.") ? String(raw.dropFirst(7)) : raw
+        if name.hasSuffix("()") { name = String(name.dropLast(2)) }
+        // A Python exception stands for its errno.
+        if let errnos = PythonExceptions.errnos[name], let first = errnos.first, first != "*", first != "EAI" {
+            if errnos.count > 1 { io.out(style.dim("\(name) is raised for \(errnos.joined(separator: ", ")); the first is shown.") + "\n\n") }
+            name = first
+        }
+        if name == "TimeoutError" || name == "timeout" { name = "ETIMEDOUT" }
+        if let e = ErrnoCatalog.entry(name.uppercased()) {
+            io.out(style.bold("\(e.name) — \(e.title)") + "\n\n")
+            io.out(e.meaning + "\n\n")
+            io.out(style.bold("Why it happens: ") + e.cause + "\n")
+            for (call, text) in e.byCall.sorted(by: { $0.key < $1.key }) { io.out("  \(style.cyan(call)): \(text)\n") }
+            io.out("\n" + style.bold("What to do: ") + e.fix + "\n\n")
+            let number = Errno(name: e.name).map { " (errno \($0.rawValue) on this machine)" } ?? ""
+            io.out("Python raises \(e.python)\(number). See man \(e.manPages.joined(separator: ", ")).\n")
+            return ExitCode.ok
+        }
+        if let c = CallCatalog.entry(name) {
+            io.out(style.bold(c.name) + " " + c.summary + "\n\n")
+            if !c.detail.isEmpty { io.out(c.detail + "\n\n") }
+            if let sig = Vocabulary.call(c.name) { io.out(style.bold("In a step: ") + sig.usage + "\n") }
+            io.out(style.bold("In C:      ") + c.c.replacingOccurrences(of: "FD", with: "fd") + "\n")
+            io.out("See man \(c.manPage).\n")
+            return ExitCode.ok
+        }
+        if let s = StateCatalog.entry(name.uppercased()) {
+            io.out(style.bold(s.name) + ": " + s.meaning + "\n")
+            if !s.next.isEmpty { io.out(style.bold("Next: ") + s.next + "\n") }
+            return ExitCode.ok
+        }
+        let pool = ErrnoCatalog.entries.map(\.name) + CallCatalog.entries.map(\.name) + StateCatalog.entries.map(\.name) + Array(PythonExceptions.errnos.keys)
+        let guess = Suggest.closest(to: name, in: pool)
+        io.err("Error: sockstep has no entry for '\(raw)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")\nUsage: sockstep explain <name>\nSee 'sockstep explain' for every name.\n")
+        return ExitCode.usage
+    }
+}

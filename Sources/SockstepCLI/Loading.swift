@@ -1,0 +1,59 @@
+import Foundation
+import Render
+import ScenarioFormat
+
+/// Reads, parses and checks files; shared by every command that takes lesson files.
+enum Loading {
+    struct Loaded {
+        var path: String
+        var document: Document?
+        var lines: [String]
+        var diagnostics: [Diagnostic]
+        var usable: Bool { document != nil && !diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Expands directories to the Markdown files inside them (sorted, README.md left out).
+    static func expand(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+                let items = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
+                out += items.filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted().map { (p as NSString).appendingPathComponent($0) }
+            } else {
+                out.append(p)
+            }
+        }
+        return out
+    }
+
+    static func load(_ path: String, predefined: [String] = []) -> Loaded {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            let guess = nearbyFile(path)
+            return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "no such file",
+                help: guess.map { "did you mean `\($0)`?" } ?? "check the path; the lessons are in lessons/")])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "the file cannot be read",
+                help: "check its permissions")])
+        }
+        let parsed = DocumentParser.parse(data: data, path: path)
+        guard let doc = parsed.document else {
+            return Loaded(path: path, document: nil, lines: [], diagnostics: parsed.diagnostics)
+        }
+        let diagnostics = parsed.diagnostics + Checker.check(doc, predefined: predefined)
+        return Loaded(path: path, document: doc, lines: doc.lines, diagnostics: diagnostics)
+    }
+
+    /// A file in the same folder with a close name (`lessons/01-what-is-a-sockt.md`).
+    static func nearbyFile(_ path: String) -> String? {
+        let dir = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        guard let items = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return nil }
+        if let g = Suggest.closest(to: name, in: items, maxDistance: 4) { return dir.isEmpty ? g : (dir as NSString).appendingPathComponent(g) }
+        // `lessons/1` or `lessons/01` → the lesson with that number.
+        if let g = items.sorted().first(where: { $0.hasPrefix(name) && $0.hasSuffix(".md") }) { return (dir as NSString).appendingPathComponent(g) }
+        return nil
+    }
+}

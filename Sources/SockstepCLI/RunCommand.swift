@@ -1,0 +1,88 @@
+import Render
+import Runner
+import ScenarioFormat
+
+/// `sockstep run FILE...`: runs lessons and scenarios, explaining every step.
+public enum RunCommand: Command {
+    public static let name = "run"
+    public static let summary = "Run lessons and scenarios on real loopback sockets, explaining every step."
+    public static let help = """
+    OVERVIEW: Run lessons and scenarios on real loopback sockets, explaining every step.
+
+    Each step is a real socket call. After it, sockstep shows whether it did what the file expects,
+    what the kernel did and why, the system call as strace prints it, the same call in C, and the
+    socket's state.
+
+    USAGE: sockstep run [--quiet] [--table] [--json] [--ascii] <file>...
+
+    ARGUMENTS:
+      <file>          A lesson or scenario (.md), or a folder of them (run in name order).
+
+    OPTIONS:
+      -q, --quiet     Show only the steps that failed, and the summary.
+      -t, --table     Show the whole socket table (like `ss`) after every step.
+      --json          Print one JSON object per line: diagnostics, steps and a summary
+                      (the fields are documented in README.md).
+      --ascii         Use plain ASCII marks instead of ✓ and ✗.
+      -h, --help      Show help information.
+
+    EXIT STATUS: 0 every expectation held, 1 one failed, 2 a file could not be used.
+
+    """
+
+    public static func run(_ args: [String], _ io: IO) -> Int32 {
+        let spec = ArgumentParser.Spec(flags: ["--quiet": "quiet", "-q": "quiet", "--table": "table", "-t": "table",
+                                               "--json": "json", "--ascii": "ascii"], options: [:])
+        let parsed: ArgumentParser
+        switch ArgumentParser.parse(args, spec: spec) {
+        case .success(let p): parsed = p
+        case .failure(.message(let m)): return usageError(m, command: self, io: io)
+        }
+        let files = Loading.expand(parsed.positional + parsed.rest)
+        guard !files.isEmpty else { return usageError("no lesson file given", command: self, io: io) }
+        let json = parsed.flags.contains("json")
+        let style = io.style(ascii: parsed.flags.contains("ascii"))
+        let errStyle = io.style(forStdout: false, ascii: parsed.flags.contains("ascii"))
+        var options = TerminalRenderer.Options()
+        options.quiet = parsed.flags.contains("quiet")
+        options.table = parsed.flags.contains("table")
+        let renderer = TerminalRenderer(style: style, options: options)
+
+        var worst = ExitCode.ok
+        var results: [RunResult] = []
+        for path in files {
+            let loaded = Loading.load(path)
+            if !loaded.diagnostics.isEmpty {
+                if json {
+                    for d in loaded.diagnostics { io.out(JSONLinesRenderer.diagnostic(d, path: path) + "\n") }
+                } else {
+                    io.err(DiagnosticRenderer.renderAll(loaded.diagnostics, path: path, lines: loaded.lines, style: errStyle) + "\n")
+                }
+            }
+            guard loaded.usable, let doc = loaded.document else {
+                if !json {
+                    let n = loaded.diagnostics.filter { $0.severity == .error }.count
+                    io.err("\(path): not run: \(n) error\(n == 1 ? "" : "s") (see above). `sockstep check \(path)` lists them again.\n\n")
+                }
+                worst = max(worst, ExitCode.unusable)
+                continue
+            }
+            if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
+            let result = Runner.run(doc) { event in
+                if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
+            }
+            io.out(json ? JSONLinesRenderer.summary(result) + "\n" : renderer.summary(result) + (files.count > 1 && !options.quiet ? "\n" : ""))
+            if !result.passed { worst = max(worst, ExitCode.failed) }
+            results.append(result)
+        }
+        if files.count > 1 && !json {
+            let passed = results.filter(\.passed).count
+            let unusable = files.count - results.count
+            var line = "\(files.count) files: \(passed) passed"
+            if results.count - passed > 0 { line += ", \(results.count - passed) failed" }
+            if unusable > 0 { line += ", \(unusable) could not be used" }
+            io.out(line + "\n")
+        }
+        return worst
+    }
+}
