@@ -21,7 +21,7 @@ let package = Package(
         // Never touches sockets: terminal text, JSON lines, diagnostics.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // Runs exercises' checks against students' programs and writes the reports.
-        .target(name: "Grader", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
+        .target(name: "Grader", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
         .target(name: "SockstepCLI", dependencies: ["Grader", "Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),

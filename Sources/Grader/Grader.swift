@@ -121,8 +121,8 @@ struct GradingRun {
             let problem = Messages.listensElsewhere(addresses, port: port, udp: exercise.transport == .udp, command: options.command)
             return finish(checks: notRun(problem.message), problem: problem)
         case .neverListened:
-            program.stop(grace: options.grace)
             let problem = Messages.neverListened(seconds: startDeadline.seconds(since: start), port: port, udp: exercise.transport == .udp, program: program, command: options.command)
+            program.stop(grace: options.grace)
             return finish(checks: notRun(problem.message), problem: problem)
         }
 
@@ -139,7 +139,7 @@ struct GradingRun {
             let session = Session(options: Self.runOptions)
             session.defineExternal("program", address: .ipv4(host: "127.0.0.1", port: port))
             var r = runSteps(check, session: session)
-            session.finish()
+            session.finishGently()
             if r.result.status == .failed {
                 // A closed or reset connection may mean the program is ending: let its exit arrive.
                 if r.endedByPeer { program.waitForExit(until: MonotonicInstant.now().adding(seconds: 0.1)) }
@@ -202,14 +202,14 @@ struct GradingRun {
             results.append(r)
         }
         // Closing the server's sockets lets a program that reads until the end finish.
-        session.finish()
+        session.finishGently()
         let checkLimit = exercise.checkTimeout * scale
         let exitDeadline = min(exerciseDeadline, MonotonicInstant.now().adding(seconds: checkLimit))
         let stillRunning = program.waitForExit(until: exitDeadline) == nil
         program.stop(grace: options.grace)
         if failedBefore != nil, let status = program.exitStatus, !program.wasStoppedByGrader,
            let i = results.firstIndex(where: { $0.status == .failed }) {
-            results[i].feedback = Messages.appendExit(results[i].feedback, program: program, status: status)
+            results[i].feedback = Messages.appendExit(results[i].feedback, program: program, status: status, client: true)
         }
         // Then what the program printed and how it ended.
         for (i, check) in exercise.checks.enumerated() where check.stdout != nil || check.exitStatus != nil {
@@ -303,7 +303,7 @@ struct GradingRun {
     /// the bytes stop matching, the program closes, or the deadline passes.
     func readRest(_ first: Event, step: Step, session: Session, deadline: MonotonicInstant) -> (Event, Outcome?) {
         guard exercise.transport == .tcp, first.call == "recv",
-              case .value(let node)? = step.expectation, case .bytes(let want) = node.expr,
+              case .value(let node)? = step.expectation, let want = Self.literalBytes(node),
               case .value(.bytes(var got)) = first.outcome, !got.isEmpty, got.count < want.count, want.starts(with: got) else {
             return (first, nil)
         }
@@ -319,6 +319,25 @@ struct GradingRun {
         event.outcome = .value(.bytes(got))
         event.verdict = session.verdict(for: event.outcome, expected: step.expectation)
         return (event, last)
+    }
+
+    /// The bytes an expectation spells out: `b"..."`, `b"ab" * 1000`, `b"a" + b"b"`.
+    static func literalBytes(_ node: Node) -> [UInt8]? {
+        switch node.expr {
+        case .bytes(let b): return b
+        case .binary(.add, let a, let b):
+            guard let x = literalBytes(a), let y = literalBytes(b) else { return nil }
+            return x + y
+        case .binary(.multiply, let a, let b):
+            let (bytes, count): ([UInt8]?, Int?) = {
+                if case .int(let n) = b.expr { return (literalBytes(a), n) }
+                if case .int(let n) = a.expr { return (literalBytes(b), n) }
+                return (nil, nil)
+            }()
+            guard let bytes, let count, count >= 0, bytes.count * count <= Checker.maximumPayload else { return nil }
+            return Array([[UInt8]](repeating: bytes, count: count).joined())
+        default: return nil
+        }
     }
 
     // MARK: results

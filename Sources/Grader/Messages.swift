@@ -91,14 +91,15 @@ enum Messages {
                         help: "check that it calls \(udp ? "bind()" : "bind() and listen()") before anything that waits (input(), a loop, a connect), and " + portAdvice(command, udp: udp))
     }
 
-    static func appendExit(_ feedback: Feedback?, program: RunningProgram, status: ExitStatus? = nil) -> Feedback {
+    static func appendExit(_ feedback: Feedback?, program: RunningProgram, status: ExitStatus? = nil, client: Bool = false) -> Feedback {
         guard let status = status ?? program.exitStatus else { return feedback ?? Feedback("") }
         var f = feedback ?? Feedback("")
         let crashed: Bool = { if case .exited(0) = status { return false }; return true }()
         let last = lastErrorLine(program.stderr)
-        f.message += " Your program exited with \(status)" + (crashed ? (last.map { ": \($0)" } ?? ".") : ".")
+        f.message += crashed ? " Your program exited with \(status)" + (last.map { ": \($0)" } ?? ".")
+                             : client ? " Your program then exited with status 0." : " Your program had exited (with status 0): it stopped serving clients."
         if crashed, let tail = stderrTail(program.stderr) { f.detail = [f.detail, tail].compactMap { $0 }.joined(separator: "\n") }
-        if !crashed, f.help == nil { f.help = "a server must accept clients in a loop (`while True: conn, addr = s.accept() ...`), not just once" }
+        if !crashed, !client, f.help == nil { f.help = "a server must accept clients in a loop (`while True: conn, addr = s.accept() ...`), not just once" }
         return f
     }
 
@@ -117,6 +118,23 @@ enum Messages {
         }
     }
 
+    /// The expected value as the exercise wrote it: `b'HELLO\n'`, `(b"ping", program.address)`.
+    static func expectationText(_ step: Step) -> String? {
+        guard case .value(let node)? = step.expectation else { return nil }
+        if let b = GradingRun.literalBytes(node), b.count <= 200 { return Value.pythonRepr(bytes: b) }
+        if let arrow = step.source.range(of: "->") { return step.source[arrow.upperBound...].trimmingCharacters(in: .whitespaces) }
+        return nil
+    }
+
+    static func stepExpectationNode(_ step: Step) -> Node? {
+        if case .value(let n)? = step.expectation { return n }
+        return nil
+    }
+
+    static func short(_ s: String, limit: Int = 80) -> String {
+        s.count > limit ? String(s.prefix(limit - 1)) + "…" : s
+    }
+
     static func transcriptLine(_ step: Step, _ event: Event, waited: Double) -> TranscriptLine {
         var result: String
         switch (event.call, event.outcome) {
@@ -127,7 +145,8 @@ enum Messages {
             if case .value(.int(let sent)) = event.outcome { result = "sent \(sent) bytes" }
             else { result = n.map { "sent \($0) bytes" } ?? "sent" }
         case ("recv", .value(.bytes(let b))) where b.isEmpty: result = "got b'' (the program closed the connection)"
-        case ("recv", .value(let v)), ("recvfrom", .value(let v)): result = "got \(v.description)"
+        case ("recv", .value(.bytes(let b))): result = "got " + (b.count > 48 ? "\(b.count) bytes: " + Value.pythonRepr(bytes: b, limit: 24) : Value.pythonRepr(bytes: b))
+        case ("recv", .value(let v)), ("recvfrom", .value(let v)): result = "got " + short(v.description)
         case ("close", .value): result = "closed"
         case (_, .blocked): result = "nothing came"
         default: result = describe(event.outcome)
@@ -137,6 +156,19 @@ enum Messages {
             line.expected = m.expected
             line.actual = m.actual
             line.marker = m.markerColumn
+            // The expectation as the exercise wrote it, when the runner could not print its value.
+            if !(m.expected.hasPrefix("b'") || m.expected.hasPrefix("b\"") || m.expected.hasPrefix("'")),
+               case .value(let node)? = step.expectation {
+                if let bytes = GradingRun.literalBytes(node) {
+                    line.expected = Value.pythonRepr(bytes: bytes)
+                    if case .value(.bytes(let got)) = event.outcome {
+                        line.marker = zip(line.expected!, m.actual).prefix { $0 == $1 }.count
+                        _ = got
+                    }
+                } else if let arrow = step.source.range(of: "->") {
+                    line.expected = step.source[arrow.upperBound...].trimmingCharacters(in: .whitespaces)
+                }
+            }
         }
         if waited >= 0.002 { line.waitedMilliseconds = Int((waited * 1000).rounded()) }
         return line
@@ -147,7 +179,7 @@ enum Messages {
                             port: UInt16, program: RunningProgram?, exercise: Exercise) -> Feedback {
         let call = event.call
         let limitText = seconds(limit) + (within ? " (this check's time limit)" : "")
-        let expectedText: String? = {
+        let expectedText: String? = expectationText(step) ?? {
             if case .failed(let m) = event.verdict { return m.expected }
             return nil
         }()
@@ -155,11 +187,16 @@ enum Messages {
         case ("recv", .value(.bytes(let got)), .value?), ("recvfrom", .value(.bytes(let got)), .value?):
             let want = expectedText ?? "?"
             if got.isEmpty { return Feedback("Your program closed the connection without sending \(want).") }
+            let sent = got.count > 48 ? "only \(got.count) bytes" : Value.bytes(got).description
+            let wanted = want.count > 60 ? "\(GradingRun.literalBytes(stepExpectationNode(step)!)?.count ?? 0) bytes" : want
             if let c = continuation {
-                if case .value(.bytes([])) = c { return Feedback("Your program sent \(Value.bytes(got)) and then closed the connection; expected \(want).") }
-                if case .blocked = c { return Feedback("Your program sent \(Value.bytes(got)) and then nothing more within \(limitText); expected \(want).") }
+                if case .value(.bytes([])) = c { return Feedback("Your program sent \(sent) and then closed the connection; expected \(wanted).") }
+                if case .blocked = c { return Feedback("Your program sent \(sent) and then nothing more within \(limitText); expected \(wanted).") }
+                if case .error(let e) = c {
+                    return Feedback("Your program sent \(sent) and then the connection failed with \(e.name); expected \(wanted).", detail: SocketErrorText.explain(e, call: call))
+                }
             }
-            var f = Feedback("Your program sent something other than expected.")
+            var f = Feedback("Your program sent \(got.count > 60 ? Value.pythonRepr(bytes: got, limit: 40) : Value.bytes(got).description); expected \(want.count > 70 ? String(want.prefix(60)) + "…" : want).")
             if case .value(let node)? = step.expectation, case .bytes(let w) = node.expr {
                 if got.count > w.count, got.starts(with: w) { f.message = "Your program sent more than expected: \(w.count) bytes were expected, \(got.count) came." }
                 else if String(decoding: got, as: UTF8.self).lowercased() == String(decoding: w, as: UTF8.self).lowercased() { f.message = "Your program sent the right letters, but not in the expected case." }

@@ -53,7 +53,7 @@ public enum CLI {
 
     /// Every subcommand, in the order `--help` lists them.
     public static var commands: [any Command.Type] {
-        [RunCommand.self, CheckCommand.self, ExplainCommand.self]
+        [RunCommand.self, CheckCommand.self, ExplainCommand.self, GradeCommand.self]
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {

@@ -33,7 +33,8 @@ public enum TextReport {
                 if let d = f.detail { out += d.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 } }
                 if let h = f.help { out.append("    " + c.cyan("help: ") + h) }
             }
-            if let hint = check.hint { out.append("    " + c.yellow("hint: ") + hint) }
+            let notRun = check.transcript.isEmpty && check.status != .passed
+            if let hint = check.hint, !notRun { out.append("    " + c.yellow("hint: ") + hint) }
         }
         out.append("")
         if g.program.stdoutCut || g.program.stderrCut {
