@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
-        .testTarget(name: "GraderTests", dependencies: ["Grader", "Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "GraderTests", dependencies: ["Grader", "SockstepCLI", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

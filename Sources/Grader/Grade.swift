@@ -48,8 +48,10 @@ public struct ProgramSummary: Sendable, Codable {
     public var stdoutCut: Bool
     public var stderrCut: Bool
     public var outputLimit: Int
+    /// The program's process group (its pid): nothing of it is left when grading ends.
+    public var processGroup: Int32?
 
-    static let none = ProgramSummary(exitStatus: nil, stoppedByGrader: false, readyAfter: nil, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, stdoutCut: false, stderrCut: false, outputLimit: 0)
+    static let none = ProgramSummary(exitStatus: nil, stoppedByGrader: false, readyAfter: nil, stdout: "", stderr: "", stdoutBytes: 0, stderrBytes: 0, stdoutCut: false, stderrCut: false, outputLimit: 0, processGroup: nil)
 }
 
 public struct CheckResult: Sendable, Codable {

@@ -357,7 +357,7 @@ struct GradingRun {
         let summary: ProgramSummary = program.map { p in
             ProgramSummary(exitStatus: p.exitStatus?.description, stoppedByGrader: p.wasStoppedByGrader, readyAfter: readyAfter,
                            stdout: p.stdout.text, stderr: p.stderr.text, stdoutBytes: p.stdout.byteCount, stderrBytes: p.stderr.byteCount,
-                           stdoutCut: p.stdout.wasCut, stderrCut: p.stderr.wasCut, outputLimit: exercise.outputLimit)
+                           stdoutCut: p.stdout.wasCut, stderrCut: p.stderr.wasCut, outputLimit: exercise.outputLimit, processGroup: p.pid)
         } ?? .none
         return Grade(exercise: exercise.title, exercisePath: exercise.path, command: options.command, port: port == 0 ? nil : Int(port),
                      checks: checks, score: score, maxScore: exercise.maxScore,

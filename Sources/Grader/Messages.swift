@@ -170,6 +170,13 @@ enum Messages {
                 }
             }
         }
+        // Long values are kept around the first difference: reports stay readable.
+        if let e = line.expected, let a = line.actual, max(e.count, a.count) > 240 {
+            let (ew, aw, m) = TextReport.window(expected: e, actual: a, marker: line.marker ?? 0, limit: 200)
+            line.expected = ew
+            line.actual = aw
+            line.marker = m
+        }
         if waited >= 0.002 { line.waitedMilliseconds = Int((waited * 1000).rounded()) }
         return line
     }

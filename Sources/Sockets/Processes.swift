@@ -237,20 +237,52 @@ extension ProcNet {
     }
 
     /// TCP sockets in LISTEN, or UDP sockets bound to a port, from /proc/net/{tcp,tcp6,udp,udp6}.
+    /// Parsed as bytes: on a busy machine the files hold thousands of TIME_WAIT lines.
     public static func listeners(udp: Bool) -> [Listener] {
         var out: [Listener] = []
         for (file, v6) in [(udp ? "/proc/net/udp" : "/proc/net/tcp", false), (udp ? "/proc/net/udp6" : "/proc/net/tcp6", true)] {
-            guard let text = readFile(file) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let cols = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard cols.count > 9, let st = UInt8(cols[3], radix: 16) else { continue }
-                // TCP_LISTEN is 0x0A; an unconnected UDP socket shows TCP_CLOSE (0x07).
-                guard udp ? st == 0x07 : st == 0x0A else { continue }
-                let parts = cols[1].split(separator: ":")
+            guard let bytes = readBytes(file) else { continue }
+            // TCP_LISTEN is 0x0A; an unconnected UDP socket shows TCP_CLOSE (0x07).
+            let want: (UInt8, UInt8) = udp ? (0x30, 0x37) : (0x30, 0x41)
+            var lineStart = 0
+            var first = true
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                if first { first = false; continue }
+                // Fields: sl, local, remote, st, ..., inode (the 10th).
+                var fields: [Range<Int>] = []
+                var i = lineStart
+                while i < lineEnd, fields.count < 10 {
+                    while i < lineEnd, bytes[i] == 32 { i += 1 }
+                    let f = i
+                    while i < lineEnd, bytes[i] != 32 { i += 1 }
+                    if f < i { fields.append(f..<i) }
+                }
+                guard fields.count == 10, fields[3].count == 2,
+                      bytes[fields[3].lowerBound] == want.0, bytes[fields[3].lowerBound + 1] == want.1 else { continue }
+                let local = String(decoding: bytes[fields[1]], as: UTF8.self)
+                let parts = local.split(separator: ":")
                 guard parts.count == 2, let port = UInt16(parts[1], radix: 16), port != 0,
-                      let inode = UInt64(cols[9]), let host = decodeHost(String(parts[0]), v6: v6) else { continue }
+                      let inode = UInt64(String(decoding: bytes[fields[9]], as: UTF8.self)),
+                      let host = decodeHost(String(parts[0]), v6: v6) else { continue }
                 out.append(Listener(address: v6 ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port), inode: inode))
             }
+        }
+        return out
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
         }
         return out
     }

@@ -60,8 +60,7 @@ public enum TextReport {
     }
 
     /// Long values are shown around the first difference.
-    static func window(expected: String, actual: String, marker: Int?) -> (String, String, Int?) {
-        let limit = 64
+    static func window(expected: String, actual: String, marker: Int?, limit: Int = 64) -> (String, String, Int?) {
         let e = Array(expected), a = Array(actual)
         guard let m = marker, max(e.count, a.count) > limit else { return (expected, actual, marker) }
         let start = max(0, m - 24)
