@@ -20,10 +20,12 @@ let package = Package(
         .target(name: "Explain", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         // Never touches sockets: terminal text, JSON lines, diagnostics.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
+        .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
         // Runs exercises' checks against students' programs and writes the reports.
         .target(name: "Grader", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Grader", "Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
@@ -31,7 +33,8 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
-        .testTarget(name: "CLITests", dependencies: ["SockstepCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "GraderTests", dependencies: ["Grader", "SockstepCLI", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]

@@ -735,7 +735,6 @@ extension Session {
             guard let port = Posix.servicePort(name: service, proto: proto) else {
                 return .pythonError(name: "OSError", message: "service/proto not found")
             }
-            ctx.notes.append(.text("read from /etc/services"))
             return .value(.int(port))
 
         case "select":

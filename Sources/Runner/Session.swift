@@ -153,6 +153,11 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
+        } else if case .name(let n) = call.expr, step.expectation != nil {
+            // A bare name reads a value an earlier step returned, for checking.
+            ctx.callName = "value"
+            ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
         }
@@ -265,9 +270,13 @@ public final class Session {
         case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
             let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
             guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
-            var out: [UInt8] = []
+            guard total > 0 else { return .bytes([]) }
+            if a.count == 1 { return .bytes([UInt8](repeating: a[0], count: total)) }
+            // Doubling: a handful of large copies instead of one small append per repetition.
+            var out = a
             out.reserveCapacity(total)
-            for _ in 0..<max(0, n) { out += a }
+            while out.count * 2 <= total { out += out }
+            out += out[0..<(total - out.count)]
             return .bytes(out)
         case (.power, .int(let a), .int(let b)):
             guard b >= 0 else { return .float(1.0 / Double(a)) }
@@ -323,10 +332,19 @@ public final class Session {
     func stateMap() -> [String: String] {
         var m: [String: String] = [:]
         for e in entries {
-            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) }
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
             else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
         }
         return m
+    }
+
+    /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
+    /// state before a step compares equal to the state after it (no "now BOUND" on every step).
+    func unconnectedDatagramState(_ e: SocketEntry) -> String? {
+        guard !e.isStream else { return nil }
+        guard case .success(let local) = Posix.localAddress(e.fd) else { return "UNBOUND" }
+        if case .unix(let p) = local { return p.isEmpty ? "UNBOUND" : "BOUND" }
+        return local.port == 0 ? "UNBOUND" : "BOUND"
     }
 
     func kernelState(_ e: SocketEntry) -> String? {
@@ -343,8 +361,10 @@ public final class Session {
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
     func closedState(_ e: SocketEntry) -> String? {
-        guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
-        return ProcNet.tcpState(local: l, peer: p)?.name
+        guard e.isTCP, !e.goneFromKernel, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        let st = ProcNet.tcpState(local: l, peer: p)
+        if st == nil { e.goneFromKernel = true }
+        return st?.name
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.

@@ -108,6 +108,11 @@ struct StepChecker {
             if step.expectation == nil && step.targets.isEmpty {
                 error(call, "reading `\(n).\(attr)` without `->` checks nothing", help: "add what you expect, e.g. `\(n).\(attr) -> …`")
             }
+        } else if case .name(let n) = call.expr, step.expectation != nil, step.targets.isEmpty, env[n] != nil {
+            // `data -> b"ping"`: checks a value an earlier step returned.
+            if case .closed? = env[n] {} else if case .external? = env[n] {
+                error(call, "`\(n)` is the program under test", help: "read `\(n).address` instead")
+            }
         } else if case .name(let n) = call.expr, Vocabulary.call(n) != nil {
             error(call, "`\(n)` is a call: it needs parentheses", help: "write `\(n)()` with its arguments")
         } else {

@@ -6,11 +6,12 @@ public struct CallSignature: Sendable, Hashable {
         case address, int, bytes, flags, timeout, bool, constant, optionValue, string, socketList, host, port, any
     }
     public enum Returns: Sendable, Hashable {
-        case nothing, socket, socketAndAddress, socketPair, value, bytesAndAddress
+        case nothing, socket, socketAndAddress, socketPair, value, bytesAndAddress, readyLists
         /// How many names an assignment may take: nil means one (a single value).
         public var arity: Int? {
             switch self {
             case .socketAndAddress, .socketPair, .bytesAndAddress: return 2
+            case .readyLists: return 3
             default: return nil
             }
         }
@@ -55,8 +56,8 @@ public enum Vocabulary {
               usage: "getaddrinfo(\"localhost\", 80)"),
         .init("getservbyname", .function, [("name", .string, false), ("proto", .string, true)], returns: .value,
               usage: "getservbyname(\"http\")"),
-        .init("select", .function, [("rlist", .socketList, false), ("wlist", .socketList, false), ("xlist", .socketList, false), ("timeout", .timeout, true)], returns: .value,
-              usage: "select([server, conn], [], [], 0)"),
+        .init("select", .function, [("rlist", .socketList, false), ("wlist", .socketList, false), ("xlist", .socketList, false), ("timeout", .timeout, true)], returns: .readyLists,
+              usage: "r, w, x = select([server, conn], [], [], 0)"),
 
         .init("bind", .socket, [("address", .address, false)], returns: .nothing, usage: "s.bind((\"127.0.0.1\", 0))"),
         .init("listen", .socket, [("backlog", .int, true)], returns: .nothing, usage: "s.listen(5)"),

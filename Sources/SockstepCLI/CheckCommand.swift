@@ -33,8 +33,13 @@ public enum CheckCommand: Command {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
-        let files = Loading.expand(parsed.positional + parsed.rest)
-        guard !files.isEmpty else { return usageError("no file given", command: self, io: io) }
+        let named = parsed.positional + parsed.rest
+        guard !named.isEmpty else { return usageError("no file given", command: self, io: io) }
+        let files = Loading.expand(named)
+        guard !files.isEmpty else {
+            io.err("error: no lesson files (.md) in \(named.joined(separator: ", "))\n = help: lessons are Markdown files; see lessons/README.md\n")
+            return ExitCode.unusable
+        }
         let json = parsed.flags.contains("json")
         let style = io.style(forStdout: false, ascii: parsed.flags.contains("ascii"))
         var errors = 0, warnings = 0

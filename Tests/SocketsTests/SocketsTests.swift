@@ -63,3 +63,27 @@ struct SocketsTests {
 
 let AF_INET_VALUE = SocketConstants.named("AF_INET")!.value
 let SOCK_STREAM_VALUE = SocketConstants.named("SOCK_STREAM")!.value
+
+@Suite("The kernel's view of closed connections")
+struct KernelViewTests {
+    @Test("netlink sock_diag and /proc/net/tcp agree, before and after close")
+    func diagAgreesWithProc() throws {
+        let s = try Posix.socket(family: AF_INET_VALUE, type: SOCK_STREAM_VALUE, proto: 0).get()
+        defer { _ = Posix.close(s) }
+        try Posix.bind(s, .ipv4(host: "127.0.0.1", port: 0)).get()
+        try Posix.listen(s, backlog: 1).get()
+        let c = try Posix.socket(family: AF_INET_VALUE, type: SOCK_STREAM_VALUE, proto: 0).get()
+        try Posix.connect(c, try Posix.localAddress(s).get()).get()
+        let local = try Posix.localAddress(c).get(), peer = try Posix.peerAddress(c).get()
+        guard case .found(let live) = SockDiag.state(local: local, peer: peer) else { Issue.record("sock_diag unavailable"); return }
+        #expect(live == .established)
+        #expect(ProcNet.procState(local: local, peer: peer) == .established)
+        _ = Posix.close(c)
+        let after = ProcNet.tcpState(local: local, peer: peer)
+        #expect(after == .finWait1 || after == .finWait2)
+        #expect(ProcNet.procState(local: local, peer: peer) == after || ProcNet.procState(local: local, peer: peer) == .finWait2)
+        guard case .absent = SockDiag.state(local: .ipv4(host: "127.0.0.1", port: 1), peer: .ipv4(host: "127.0.0.1", port: 2)) else {
+            Issue.record("a connection that does not exist should be absent"); return
+        }
+    }
+}
