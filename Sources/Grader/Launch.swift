@@ -63,7 +63,7 @@ enum Launch {
             rounds += 1
             // Now and then (and at the deadline) look at what the program's processes listen on.
             let late = MonotonicInstant.now() >= deadline
-            if rounds % 4 == 0 || late {
+            if (rounds >= 8 && rounds % 4 == 0) || late {
                 let mine = ownListeners(program, in: listeners)
                 if !mine.isEmpty {
                     // Give a program that opens several sockets a moment to open ours too.

@@ -185,7 +185,11 @@ struct GradeCommandTests {
         #expect(csv.count == 51)
         #expect(csv[0].hasPrefix("submission,score,max_score,percent,passed,status,message,seconds,1. Greets a client"))
         #expect(csv.filter { $0.contains(",7,7,100.0,true,passed,") }.count == 48)
-        #expect(csv.contains { $0.hasPrefix("student07,0,7,") && $0.contains("exited with status 1 before it listened") }, "\(csv.filter { $0.hasPrefix("student07") })")
+        // It floods its output and exits 1 before listening (or, on a loaded machine, is still
+        // writing at the start deadline): either way zero, and nobody else is affected.
+        #expect(csv.contains { $0.hasPrefix("student07,0,7,") && ($0.contains("exited with status 1 before it listened") || $0.contains("did not listen")) },
+                "\(csv.filter { $0.hasPrefix("student07") })")
+        #expect(csv.contains { $0.hasPrefix("student13,") && $0.contains("sent nothing back") })
         let book = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/gradebook.json"))) as? [String: Any]
         #expect((book?["submissions"] as? [Any])?.count == 50)
         #expect(FileManager.default.fileExists(atPath: out + "/student01.txt"))
