@@ -381,6 +381,10 @@ extension Session {
                         waited = true
                         if waitInFlight(e, .readable, seconds: options.inFlightDeadline, what: "a handshake", ctx: &ctx) { continue }
                     }
+                    if !waited, peerWait > 0 {
+                        waited = true
+                        if waitInFlight(e, .readable, seconds: peerWait, what: "a connection from the program", ctx: &ctx) { continue }
+                    }
                     ctx.syscalls.append("accept4(\(fd), ...) = ? <blocks>")
                     let listening = Posix.tcpInfo(e.fd)?.state == .listen || e.backlog != nil
                     return .blocked(reason: listening ? "no client has connected yet: the accept queue is empty" : "the socket is not listening")
@@ -424,6 +428,10 @@ extension Session {
                     ctx.syscalls.append(callText(data.count - sent, "? <timed out>"))
                     return .timedOut(seconds: t)
                 case .blocking:
+                    if !waited, peerWait > 0 {
+                        waited = true
+                        if waitInFlight(e, .writable, seconds: peerWait, what: "room in the send buffer", ctx: &ctx) { continue }
+                    }
                     ctx.syscalls.append(callText(data.count - sent, "? <blocks>"))
                     return .blocked(reason: "the send buffer and the peer's receive buffer are full: \(sent) of \(data.count) bytes went out, and the rest can only go when the peer reads")
                 }
@@ -482,6 +490,10 @@ extension Session {
                 if !waited, bytesInFlight(to: e) {
                     waited = true
                     if waitInFlight(e, .readable, seconds: options.inFlightDeadline, what: "bytes in flight", ctx: &ctx) { continue }
+                }
+                if !waited, peerWait > 0 {
+                    waited = true
+                    if waitInFlight(e, .readable, seconds: peerWait, what: "the program's answer", ctx: &ctx) { continue }
                 }
                 ctx.syscalls.append("recvfrom(\(fd), ..., \(n), \(Strace.flags(flags)), NULL, NULL) = ? <blocks>")
                 let connected: Bool = { if case .success = Posix.peerAddress(e.fd) { return true }; return false }()

@@ -126,6 +126,11 @@ extension Value {
 }
 
 extension Session {
+    /// The verdict for an outcome the caller put together (the grader joins reads that arrived in pieces).
+    public func verdict(for outcome: Outcome, expected: Expectation?) -> Verdict {
+        Expectations.verdict(for: outcome, expected: expected, session: self)
+    }
+
     /// Evaluates an expected value: like an argument, but `_` is a wildcard and state names are text.
     func evaluatePattern(_ node: Node) throws -> Value {
         switch node.expr {

@@ -30,6 +30,10 @@ public final class Session {
     var externals: [String: SocketAddress] = [:]
     /// Names the steps gave, in creation order, used when a call's result is not assigned.
     var autoNameCounter: [String: Int] = [:]
+    /// How long a blocking call waits, with poll, for a peer outside the run (the program under
+    /// test) before it counts as blocked. Lessons keep 0: nothing outside the run can end a wait,
+    /// so `blocks` is proven at once. The grader sets it before each step.
+    public var peerWait: Double = 0
 
     public init(options: RunOptions = RunOptions()) {
         self.options = options
@@ -47,6 +51,20 @@ public final class Session {
             e.closed = true
         }
         if let dir = runDirectory { TempDirectory.remove(dir) }
+    }
+
+    /// Like `finish`, but first reads (and drops) what is still queued on each socket, so that the
+    /// close is a FIN, not the RST that Linux sends for a socket closed with unread data: a check
+    /// that stops early must not make the program under test see "connection reset".
+    public func finishGently() {
+        guard !finished else { return }
+        for e in entries where !e.closed && e.isStream {
+            var budget = Checker.maximumPayload
+            while budget > 0, case .done(let r) = Posix.receive(e.fd, max: 65536, flags: SocketConstants.named("MSG_DONTWAIT")!.value), !r.bytes.isEmpty {
+                budget -= r.bytes.count
+            }
+        }
+        finish()
     }
 
     /// Makes `name.address` (and `name.peer`) resolve to `address`: the grader's `program`.
