@@ -66,6 +66,15 @@ public enum Explainer {
             if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
+            // Unix-domain sockets have paths and no TCP: their own causes for the errnos that differ.
+            if f["kind"]?.contains("Unix") == true {
+                switch errno.name {
+                case "EADDRINUSE": cause = "A file already exists at \(f["address"] ?? "that path"): a Unix socket's file stays on disk after the socket is closed. Remove it (os.unlink) before binding again, or use a new name."
+                case "EPIPE": cause = "The peer has closed its end, so nothing can be sent any more."
+                case "ECONNREFUSED": cause = "The file exists, but no socket is listening on it (its server closed or never called listen)."
+                default: break
+                }
+            }
             if !cause.isEmpty { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
             pyExc = entry?.python ?? "OSError"
@@ -77,7 +86,8 @@ public enum Explainer {
         for note in e.notes { if let s = describe(note, e) { details.append(s) } }
 
         var states: [String] = []
-        for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver) {
+        for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
+            && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
             states.append("`\(c.socket)` is now \(c.to): \(entry.meaning)")
         }
@@ -100,7 +110,11 @@ public enum Explainer {
         case "bind":
             return "Bound \(sock) to \(f["address"] ?? "its address")."
         case "listen":
-            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues up to \(f["backlog"] ?? "128") finished connections (the backlog) for accept."
+            let backlog = Int(f["backlog"] ?? "128") ?? 128
+            if f["kind"]?.contains("Unix") == true {
+                return "\(sock) now listens\(f["address"].map { " at \($0)" } ?? ""): clients that connect to that path wait in its queue (up to \(backlog)) until accept takes them."
+            }
+            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues finished connections for accept — up to \(backlog + 1), since Linux allows one more than the backlog of \(backlog)."
         case "connect":
             if f["kind"]?.contains("TCP") == true {
                 return "Connected \(sock) to \(f["address"] ?? "the server"). The three-way handshake (SYN, SYN-ACK, ACK) completed inside the call, as it does on loopback."
@@ -114,10 +128,21 @@ public enum Explainer {
             return "Connected \(sock) to \(f["address"] ?? "the server"); connect_ex returned 0."
         case "accept":
             return "\(sock) handed out the next connection, from \(f["address"] ?? "a client"), as a new socket `\(f["new"] ?? "conn")` (descriptor \(f["newfd"] ?? "?")). \(sock) keeps listening for more."
-        case "send":
-            if case .int(let n) = value { return "The kernel took \(n) of \(f["total"] ?? "\(n)") bytes into \(sock)'s send buffer\(f["address"].map { " for \($0)" } ?? ""); on loopback they reach the peer's receive buffer at once." }
-        case "sendall":
-            return "Sent all \(f["total"] ?? "the") bytes; on loopback they are already waiting in the peer's receive buffer."
+        case "send", "sendall":
+            let n: String = { if case .int(let n) = value { return String(n) }; return f["total"] ?? "the" }()
+            let took = e.call == "send" && n != f["total"] ? "\(n) of \(f["total"] ?? n)" : n
+            let kind = f["kind"] ?? ""
+            if kind.contains("UDP") || kind.contains("datagram") {
+                return "Sent one datagram of \(n) bytes\(f["address"].map { " to \($0)" } ?? " to the connected peer")."
+            }
+            let head = e.call == "send" ? "The kernel took \(took) bytes into \(sock)'s send buffer" : "Sent all \(n) bytes"
+            if kind.contains("TCP") {
+                if let q = Int(f["inflight"] ?? "0"), q > 0 {
+                    return "\(head); \(q) of them are still on their way (not yet acknowledged by the peer)."
+                }
+                return "\(head); on loopback they have already reached the peer's receive buffer."
+            }
+            return "\(head); the peer can read them now."
         case "sendto":
             if case .int(let n) = value { return "Sent one datagram of \(n) bytes to \(f["address"] ?? "the address")." }
         case "recvall":
@@ -128,8 +153,11 @@ public enum Explainer {
             let data: [UInt8]
             if case .bytes(let b) = value { data = b } else if case .tuple(let t) = value, case .bytes(let b)? = t.first { data = b } else { data = [] }
             if data.isEmpty {
-                if f["kind"]?.contains("TCP") == true || f["kind"]?.contains("stream") == true {
+                if f["kind"]?.contains("TCP") == true {
                     return "Received b'' — the end of the stream: the peer closed its side (its FIN arrived). There is nothing more to read; close the socket."
+                }
+                if f["kind"]?.contains("stream") == true {
+                    return "Received b'' — the end of the stream: the peer closed its end. There is nothing more to read; close the socket."
                 }
                 return "Received an empty datagram."
             }
@@ -145,10 +173,21 @@ public enum Explainer {
             if e.notes.contains(where: { if case .text(let t) = $0 { return t.contains("already closed") }; return false }) {
                 return "\(sock) was already closed; a second close() does nothing in Python."
             }
-            if f["kind"]?.contains("TCP") == true { return "Closed \(sock): its descriptor is free again. If it was connected, the kernel sent a FIN (or a reset, if unread data was waiting) to the peer." }
-            return "Closed \(sock): its descriptor is free again."
+            switch f["close"] {
+            case "listener": return "Closed \(sock): it stops listening, and connections still waiting in its queue are reset."
+            case "reset": return "Closed \(sock) with \(f["unread"] ?? "some") unread byte\(f["unread"] == "1" ? "" : "s") still in its receive buffer: instead of a FIN, the kernel sent a reset (RST), and the peer's next call fails with ECONNRESET. Read everything before closing to avoid it."
+            case "linger-reset": return "Closed \(sock) with SO_LINGER set to 0: the kernel sent a reset (RST) instead of a FIN; the peer's next call fails with ECONNRESET."
+            case "fin": return "Closed \(sock): the kernel sent a FIN to the peer, which will read end-of-stream (b'') once it has read what was sent."
+            case "fin-last": return "Closed \(sock): the peer had already closed, so this FIN ends the conversation in both directions."
+            case "after-shutdown": return "Closed \(sock): its FIN already went at shutdown(); now the descriptor is free too."
+            case "unix-eof": return "Closed \(sock): the peer will read end-of-stream (b'')."
+            case "unix-listener": return "Closed \(sock): it stops listening. Its socket file stays on disk until it is removed."
+            default: return "Closed \(sock): its descriptor is free again."
+            }
         case "getsockname": return "\(sock)'s own address is \(value)."
-        case "getpeername": return "\(sock) is connected to \(value)."
+        case "getpeername":
+            if value == .string("") { return "\(sock) is connected to an unnamed socket (its peer never bound a path)." }
+            return "\(sock) is connected to \(value)."
         case "setsockopt":
             if let real = f["real"] { return "Set \(f["option"] ?? "the option") on \(sock): asked for \(f["value"] ?? "a value"), the kernel uses \(real)." }
             return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."

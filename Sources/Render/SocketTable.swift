@@ -47,8 +47,8 @@ public enum SocketTableRenderer {
         if let parent = r.parent { parts.append("accepted from " + parent) }
         if let s = r.state { parts.append(s + (r.closed ? " (closed)" : "")) }
         if let p = r.pending, let b = r.backlog { parts.append("\(p) of \(b) waiting to be accepted") }
-        if let n = r.readable, n > 0 { parts.append("\(n) bytes to read") }
-        if let n = r.unacked, n > 0 { parts.append("\(n) bytes unacknowledged") }
+        if let n = r.readable, n > 0 { parts.append("\(n) byte\(n == 1 ? "" : "s") to read") }
+        if let n = r.unacked, n > 0 { parts.append("\(n) byte\(n == 1 ? "" : "s") unacknowledged") }
         return parts.joined(separator: "  ")
     }
 }

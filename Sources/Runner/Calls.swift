@@ -162,6 +162,8 @@ extension Session {
             }
             if case .success(let l) = Posix.localAddress(e.fd) { e.lastLocal = l }
             if case .success(let p) = Posix.peerAddress(e.fd) { e.lastPeer = p }
+            ctx.facts["close"] = closeKind(e)
+            if let unread = Posix.bytesReadable(e.fd), unread > 0 { ctx.facts["unread"] = String(unread) }
             let r = Posix.close(e.fd)
             e.closed = true
             e.closedLine = ctx.step.location.line
@@ -297,6 +299,26 @@ extension Session {
         }
     }
 
+    /// What close() will do to the peer, known before the descriptor goes: the explanation says it.
+    func closeKind(_ e: SocketEntry) -> String {
+        guard e.isStream else { return "datagram" }
+        if e.isTCP {
+            guard let info = Posix.tcpInfo(e.fd), let st = info.state else { return "plain" }
+            if st == .listen { return "listener" }
+            if case .success((true, 0)) = Posix.getLinger(e.fd), st == .established || st == .closeWait { return "linger-reset" }
+            if let unread = Posix.bytesReadable(e.fd), unread > 0, st != .closed { return "reset" }
+            switch st {
+            case .established: return "fin"
+            case .closeWait: return "fin-last"
+            case .finWait1, .finWait2: return "after-shutdown"
+            default: return "plain"
+            }
+        }
+        if case .success(let l) = Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "unix-listener" }
+        if case .success = Posix.peerAddress(e.fd) { return "unix-eof" }
+        return "plain"
+    }
+
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
         ctx.facts["address"] = describe(a)
@@ -407,6 +429,9 @@ extension Session {
             let destText = dest.map { "\($0.straceText), \($0.straceLength)" } ?? "NULL, 0"
             return "sendto(\(fd), \(Strace.string(chunk)), \(n), \(Strace.flags(flags)), \(destText)) = \(result)"
         }
+        defer {
+            if e.isTCP, let q = Posix.bytesUnacknowledged(e.fd) { ctx.facts["inflight"] = String(q) }
+        }
         repeat {
             let chunk = sent == 0 ? data : Array(data[sent...])
             switch Posix.send(e.fd, chunk, flags: flags | MSG_DONTWAIT_, to: dest) {
@@ -454,9 +479,8 @@ extension Session {
                 let fromText = from ? (r.from.map { "\($0.straceText), [\($0.straceLength)]" } ?? "NULL, NULL") : "NULL, NULL"
                 ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.bytes.count)")
                 if r.truncated { ctx.notes.append(.truncated(kept: r.bytes.count, full: r.fullLength)) }
-                else if e.isStream, !r.bytes.isEmpty, r.bytes.count < n {
-                    ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: Posix.bytesReadable(e.fd) ?? 0))
-                } else if e.isStream, r.bytes.count == n, n > 0, let left = Posix.bytesReadable(e.fd), left > 0 {
+                else if e.isStream, !r.bytes.isEmpty, let left = Posix.bytesReadable(e.fd), left > 0 || (r.bytes.count < n && bytesInFlight(to: e)) {
+                    // Only worth saying when the message really is split: more is queued or on its way.
                     ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: left))
                 }
                 if r.bytes.isEmpty && n > 0 && e.isStream { ctx.notes.append(.peerClosed) }
@@ -786,6 +810,8 @@ extension Session {
             guard case .success(let fd) = Posix.socket(family: family, type: SOCK_STREAM_, proto: 0) else { return .error(.EMFILE) }
             ctx.syscalls.append("socket(\(Strace.family(family)), SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = \(fd.rawValue)")
             let e = register(fd: fd, family: family, type: SOCK_STREAM_, name: ctx.step.targets.first ?? provisionalName(name == "create_server" ? "server" : "client"))
+            ctx.facts["socket"] = e.name
+            ctx.facts["kind"] = kindDescription(e)
             if name == "create_server" {
                 _ = Posix.setOption(fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_REUSEADDR")!.value, value: 1)
                 ctx.syscalls.append("setsockopt(\(fd.rawValue), SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0")
@@ -837,7 +863,9 @@ extension Session {
             let type = args.count > 3 ? Int32(truncatingIfNeeded: try int(args[3], "type")) : 0
             switch Posix.addressInfo(host: host, port: port, family: family, type: type) {
             case .success(let infos):
-                ctx.notes.append(.text("read from /etc/hosts: no DNS query left this machine"))
+                if !SocketAddress.isValidIPv4(host) && !SocketAddress.isValidIPv6(host) {
+                    ctx.notes.append(.text("read from /etc/hosts: no DNS query left this machine"))
+                }
                 let list = infos.map { i -> Value in
                     .tuple([.string(Strace.family(i.family)), .string(Strace.type(i.type)), .int(Int(i.proto)), .string(""), .from(i.address, runDirectory: nil)])
                 }

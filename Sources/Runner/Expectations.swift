@@ -72,7 +72,7 @@ public enum Expectations {
 
     static func describe(_ e: Expectation) -> String {
         switch e {
-        case .value(let n): return "\(n.expr)"
+        case .value(let n): return n.sourceText
         case .error(let name, _, _): return name
         case .pythonError(let name, _): return name
         case .blocks: return "blocks"
@@ -140,6 +140,27 @@ extension Session {
         case .tuple(let items): return .tuple(try items.map(evaluatePattern))
         case .list(let items): return .list(try items.map(evaluatePattern))
         default: return try evaluate(node)
+        }
+    }
+}
+
+extension Node {
+    /// The expression as a step would write it, for "expected:" lines.
+    var sourceText: String {
+        switch expr {
+        case .int(let v): return String(v)
+        case .float(let d): return String(d)
+        case .string(let s): return Value.pythonRepr(string: s)
+        case .bytes(let b): return Value.pythonRepr(bytes: b)
+        case .bool(let b): return b ? "True" : "False"
+        case .none: return "None"
+        case .name(let n): return n
+        case .attribute(let base, let attr): return base.sourceText + "." + attr
+        case .call(let callee, let args): return callee.sourceText + "(" + args.map(\.sourceText).joined(separator: ", ") + ")"
+        case .tuple(let items): return "(" + items.map(\.sourceText).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let items): return "[" + items.map(\.sourceText).joined(separator: ", ") + "]"
+        case .binary(let op, let a, let b): return a.sourceText + " " + op.rawValue + " " + b.sourceText
+        case .negate(let a): return "-" + a.sourceText
         }
     }
 }

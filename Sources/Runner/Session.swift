@@ -405,7 +405,7 @@ public final class Session {
                 }
             }
             if state == "LISTENING" { backlog = e.backlog }
-            if peer != nil && state != "LISTEN" && state != "LISTENING" { unacked = Posix.bytesUnacknowledged(e.fd) }
+            if e.isTCP && peer != nil && state != "LISTEN" { unacked = Posix.bytesUnacknowledged(e.fd) }
             let readable = (state == "LISTEN" || state == "LISTENING") ? nil : Posix.bytesReadable(e.fd)
             let unbound: Bool = {
                 guard let local else { return true }
