@@ -250,3 +250,16 @@ struct ColourTests {
         #expect(!c.stdout.contains("✓"))
     }
 }
+
+@Suite("check on exercises")
+struct CheckExerciseTests {
+    @Test("an exercise is checked by the grader's rules too, and the shipped ones are clean")
+    func exerciseRules() throws {
+        let file = try Binary.fixture("ex.md", "---\nprogram: server\ntimeout: lots\n---\n# X\n## Echo (2 points)\n```steps\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(program.address)\n```\n")
+        let r = try Binary.run(["check", file])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("ex.md:3:1: error: `timeout: lots` is not a number of seconds between 0 and 600"))
+        let shipped = try Binary.run(["check", "scenarios/exercises"], cwd: packageRoot)
+        #expect(shipped.status == 0, "\(shipped.stderr)")
+    }
+}
