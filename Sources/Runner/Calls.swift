@@ -607,7 +607,7 @@ extension Session {
         if watching == .readable {
             if listening {
                 let p = Posix.tcpInfo(e.fd).map { Int($0.unacked) } ?? 0
-                return ready ? "\(n) is readable: \(e.isTCP ? "\(p) connection\(p == 1 ? "" : "s") wait" : "a connection waits") in its accept queue, so accept will not wait"
+                return ready ? "\(n) is readable: \(e.isTCP ? "\(p) connection\(p == 1 ? " waits" : "s wait")" : "a connection waits") in its accept queue, so accept will not wait"
                              : "\(n) is not readable: no connection waits to be accepted"
             }
             if !ready { return "\(n) is not readable: nothing has arrived and the peer has not closed, so recv would wait" }
