@@ -69,6 +69,18 @@ struct LearnEndToEndTests {
         #expect(saved.contains("\"step\" : 2"))
     }
 
+    @Test("d draws the sequence diagram of the steps run so far")
+    func diagramKey() throws {
+        let c = try Course()
+        let early = try c.run(["learn", "1"], stdin: "d\nq\n")
+        #expect(early.stdout.contains("No step has run yet"))
+        let r = try c.run(["learn", "1"], stdin: "\n\n\n\n\nd\nq\n", env: ["LC_ALL": "C"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("| server |"))       // ASCII boxes: the locale is not UTF-8
+        #expect(r.stdout.contains("SYN-ACK"))
+        #expect(r.stdout.contains("connect(server.address)"))
+    }
+
     @Test("progress survives a restart: `learn` replays the steps already run and goes on")
     func resumeAfterRestart() throws {
         let c = try Course()
