@@ -23,7 +23,7 @@ let package = Package(
         // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
         .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
         // Runs exercises' checks against students' programs and writes the reports.
-        .target(name: "Grader", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .target(name: "Grader", dependencies: ["Explain", "Render", "Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
         .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),

@@ -1,3 +1,4 @@
+import Runner
 /// The result of grading one program against one exercise: what every report is made from.
 public struct Grade: Sendable, Codable {
     public var exercise: String
@@ -70,6 +71,12 @@ public struct CheckResult: Sendable, Codable {
     public var duration: Double
     /// The check's source line in the exercise file.
     public var line: Int
+    /// The runner's events for this check, for the HTML page's diagram; not part of the JSON.
+    public var events: [Event] = []
+
+    enum CodingKeys: String, CodingKey {
+        case number, name, points, score, status, hidden, feedback, hint, transcript, duration, line
+    }
 }
 
 /// One step of a check, narrated.

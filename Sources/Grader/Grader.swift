@@ -19,6 +19,8 @@ public struct GradeOptions: Sendable {
     public var passAt: Exercise.PassAt?
     /// Multiplies every time limit of the exercise (slow machines, CI).
     public var timeScale: Double = 1
+    /// Read the kernel's view after every step (the HTML page's diagram needs it; off for speed).
+    public var snapshots = false
 
     public init(command: [String], directory: String? = nil, submissionDirectory: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -136,7 +138,7 @@ struct GradingRun {
                 results.append(result(check, .notRun, Feedback("Not run: the exercise's time limit of \(Messages.seconds(exercise.timeout * scale)) ran out."), [], 0))
                 continue
             }
-            let session = Session(options: Self.runOptions)
+            let session = Session(options: runOptions)
             session.defineExternal("program", address: .ipv4(host: "127.0.0.1", port: port))
             var r = runSteps(check, session: session)
             session.finishGently()
@@ -154,16 +156,16 @@ struct GradingRun {
         return finish(checks: results, problem: nil)
     }
 
-    static var runOptions: RunOptions {
+    var runOptions: RunOptions {
         var o = RunOptions()
-        o.snapshots = false
+        o.snapshots = options.snapshots
         return o
     }
 
     // MARK: client exercises
 
     mutating func gradeClient(tmp: String?) -> Grade {
-        let session = Session(options: Self.runOptions)
+        let session = Session(options: runOptions)
         defer { session.finish() }
         for (i, step) in exercise.setup.enumerated() {
             let event = session.execute(step, index: i + 1)
@@ -247,6 +249,12 @@ struct GradingRun {
         let limit = (check.within ?? exercise.checkTimeout) * scale
         let deadline = min(exerciseDeadline, checkStart.adding(seconds: limit))
         var transcript: [TranscriptLine] = []
+        var events: [Event] = []
+        func result(_ check: Check, _ status: CheckResult.Status, _ feedback: Feedback?, _ transcript: [TranscriptLine], _ duration: Double) -> CheckResult {
+            var r = self.result(check, status, feedback, transcript, duration)
+            r.events = events
+            return r
+        }
         for (i, step) in check.steps.enumerated() {
             let stepStart = MonotonicInstant.now()
             var event = execute(step, index: i + 1, session: session, deadline: deadline)
@@ -254,6 +262,7 @@ struct GradingRun {
             (event, continuation) = readRest(event, step: step, session: session, deadline: deadline)
             let waited = MonotonicInstant.now().seconds(since: stepStart)
             transcript.append(Messages.transcriptLine(step, event, waited: waited))
+            events.append(event)
             if !event.verdict.isSuccess {
                 let f = Messages.stepFailure(step, event, continuation: continuation, limit: limit, within: check.within != nil,
                                              port: port, program: program, exercise: exercise)

@@ -28,6 +28,8 @@ public enum GradeCommand: Command {
       --output <file>         Write the report to <file> instead of standard output. With
                               --submissions: the folder for gradebook.csv, gradebook.json and one
                               report per submission (default: ./gradebook).
+      --html <file>           Also write the grade as one self-contained HTML page: each check
+                              explained step by step, with a sequence diagram.
       --pass-at <score>       The score that passes: points (6) or a percentage (80%).
                               Default: the exercise's `pass-at`, else full marks.
       --submissions <dir>     Grade every folder in <dir>; `{dir}` in the command is the folder,
@@ -53,7 +55,7 @@ public enum GradeCommand: Command {
         let spec = ArgumentParser.Spec(
             flags: ["--show-hidden": "show-hidden", "--ascii": "ascii"],
             options: ["--format": "format", "--output": "output", "-o": "output", "--pass-at": "pass-at", "--submissions": "submissions",
-                      "--jobs": "jobs", "-j": "jobs", "--grace": "grace", "--time-scale": "time-scale"])
+                      "--jobs": "jobs", "-j": "jobs", "--grace": "grace", "--time-scale": "time-scale", "--html": "html"])
         let parsed: ArgumentParser
         switch ArgumentParser.parse(args, spec: spec) {
         case .success(let p): parsed = p
@@ -118,7 +120,14 @@ public enum GradeCommand: Command {
             return gradeMany(exercise, dir: dir, options: options, jobs: jobs, format: format, output: parsed.options["output"] ?? "gradebook", reportOptions: reportOptions, io: io)
         }
 
+        if parsed.options["html"] != nil { options.snapshots = true }
         let grade = Grader.grade(exercise, options)
+        if let html = parsed.options["html"] {
+            do { try write(HTMLReport.render(grade, showHidden: reportOptions.showHidden), to: html) } catch {
+                io.err("Error: the page could not be written to \(html): \(error.localizedDescription)\nCheck that the folder exists and is writable.\n")
+                return ExitCode.unusable
+            }
+        }
         let report = format.render(grade, options: reportOptions)
         if let out = parsed.options["output"] {
             do { try write(report, to: out) } catch {

@@ -263,3 +263,28 @@ struct CheckExerciseTests {
         #expect(shipped.status == 0, "\(shipped.stderr)")
     }
 }
+
+@Suite("grade --html")
+struct GradeHTMLTests {
+    @Test("a grade as one page: score, checks, each exchange with the program as a diagram")
+    func gradePage() throws {
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("grade-\(UUID().uuidString).html").path
+        let r = try Binary.run(["grade", "scenarios/exercises/echo-server.md", "--html", page, "--",
+                                "python3", "scenarios/exercises/solutions/echo-server/reads-once.py"], cwd: packageRoot)
+        #expect(r.status == 1)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("Echo server: 5/9 points"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("program → c: data b&#39;hello\\n&#39; (6 bytes)") || html.contains("program → c: data b'hello\\n' (6 bytes)"))
+        #expect(!html.contains("<script src") && !html.contains("<link"), "self-contained")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/tidy") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/tidy")
+            p.arguments = ["-q", "-e", page]
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "tidy reports errors in the grade page")
+        }
+    }
+}
