@@ -65,10 +65,6 @@ public enum ExportCommand: Command {
         switch Exporter.export(doc, language: lang) {
         case .failure(let e):
             let d = Diagnostic(at: e.location, e.message, help: e.help)
-            if e.location.line == 1 && e.message.contains("not available yet") {
-                io.err("Error: \(e.message)\nhelp: \(e.help ?? "")\n")
-                return ExitCode.unusable
-            }
             io.err(DiagnosticRenderer.render(d, path: path, lines: loaded.lines, style: errStyle))
             io.err("\(path): not exported to \(lang.rawValue).\n")
             return ExitCode.unusable

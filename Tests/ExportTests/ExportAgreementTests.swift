@@ -199,6 +199,13 @@ struct ExportAgreementTests {
         try agree(try document(rel), .c)
     }
 
+    @Test("every lesson, exported to Swift, compiled with swiftc and run, has the runner's outcome at every step",
+          arguments: exportableFiles())
+    func lessonInSwift(_ rel: String) throws {
+        guard which("swiftc") != nil else { return }
+        try agree(try document(rel), .swift)
+    }
+
     @Test("a scenario of every kind of step agrees in every language", arguments: ExportLanguage.allCases)
     func coverageScenario(_ lang: ExportLanguage) throws {
         let tool = lang == .python ? "python3" : lang == .c ? "cc" : "swiftc"
