@@ -22,17 +22,21 @@ let package = Package(
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
         .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
+        // Runs exercises' checks against students' programs and writes the reports.
+        .target(name: "Grader", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export"]),
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"],
+                    exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "GraderTests", dependencies: ["Grader", "SockstepCLI", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -58,13 +58,16 @@ public enum Explainer {
             pyExc = "TimeoutError"
         case .error(let errno):
             let entry = ErrnoCatalog.entry(errno.name)
-            summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(entry?.meaning ?? errno.message)"
+            // Datagram sockets have no connections: some errnos mean something else for them.
+            let datagram = f["kind"].map { $0.contains("UDP") || $0.contains("datagram") } ?? false
+            let meaning = (datagram ? entry?.datagramMeaning : nil) ?? entry?.meaning ?? errno.message
+            summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(meaning)"
             var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
             if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
             if !cause.isEmpty { details.append(cause) }
-            fix = entry?.fix
+            fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
             pyExc = entry?.python ?? "OSError"
             man = entry?.manPages ?? man
         case .value(let v):
@@ -117,6 +120,10 @@ public enum Explainer {
             return "Sent all \(f["total"] ?? "the") bytes; on loopback they are already waiting in the peer's receive buffer."
         case "sendto":
             if case .int(let n) = value { return "Sent one datagram of \(n) bytes to \(f["address"] ?? "the address")." }
+        case "recvall":
+            if case .bytes(let b) = value {
+                return "Received \(b.count) byte\(b.count == 1 ? "" : "s") in \(f["calls"] ?? "several") recv call\(f["calls"] == "1" ? "" : "s")\(b.count < Int(f["total"] ?? "") ?? 0 ? ", fewer than the \(f["total"]!) asked for: the peer closed first" : ""): \(Value.pythonRepr(bytes: b, limit: 40))."
+            }
         case "recv", "recvfrom":
             let data: [UInt8]
             if case .bytes(let b) = value { data = b } else if case .tuple(let t) = value, case .bytes(let b)? = t.first { data = b } else { data = [] }
@@ -142,7 +149,9 @@ public enum Explainer {
             return "Closed \(sock): its descriptor is free again."
         case "getsockname": return "\(sock)'s own address is \(value)."
         case "getpeername": return "\(sock) is connected to \(value)."
-        case "setsockopt": return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."
+        case "setsockopt":
+            if let real = f["real"] { return "Set \(f["option"] ?? "the option") on \(sock): asked for \(f["value"] ?? "a value"), the kernel uses \(real)." }
+            return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."
         case "getsockopt": return "\(f["option"] ?? "The option") of \(sock) is \(value)."
         case "settimeout":
             if case .none? = e.step.call.methodCall?.args.first?.expr { return "\(sock) is blocking again: calls wait as long as they need." }
@@ -176,7 +185,12 @@ public enum Explainer {
             if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st): \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."
         case "unacked": return "\(value) bytes sent by \(sock) are not yet acknowledged."
-        case "pending": return "\(value) finished connection\(value == .int(1) ? "" : "s") wait\(value == .int(1) ? "s" : "") in \(sock)'s accept queue."
+        case "pending":
+            var text = "\(value) finished connection\(value == .int(1) ? "" : "s") wait\(value == .int(1) ? "s" : "") in \(sock)'s accept queue: each handshake is complete, and accept hands them out oldest first."
+            if case .int(let n) = value, let row = e.sockets.first(where: { $0.name == e.receiver }), let b = row.backlog, n > b {
+                text += " That is one more than the backlog of \(b): Linux counts the queue as full only when it holds more than the backlog. Further clients stay in SYN_SENT: their SYNs are dropped until accept makes room, and they retry after a second."
+            }
+            return text
         default: break
         }
         if let entry = CallCatalog.entry(e.call) {
