@@ -70,6 +70,14 @@ let cReservedNames: Set<String> = [
     "ntohl", "inet_pton", "inet_ntop", "gethostname", "getaddrinfo", "freeaddrinfo", "getservbyname", "mkdtemp", "fopen", "fclose", "fgets",
     "rand", "random", "abs", "labs", "div", "y0", "y1", "yn", "j0", "j1", "jn", "environ", "optarg", "optind", "timezone", "daylight",
     "opendir", "readdir", "closedir", "truncate", "nice", "brk", "sbrk", "wait", "fork", "exec", "system", "getpid", "optopt", "opterr",
+    // GCC's built-in functions (a variable of the same name is an error)
+    "log", "log2", "log10", "exp", "exp2", "pow", "sqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+    "tanh", "floor", "ceil", "round", "trunc", "fabs", "fmod", "fmin", "fmax", "hypot", "ldexp", "frexp", "modf", "nan", "gamma", "lgamma",
+    "tgamma", "erf", "erfc", "scalb", "significand", "drem", "isnan", "isinf", "signbit", "ffs", "bzero", "bcopy", "bcmp", "memchr", "strcat",
+    "strncat", "strncmp", "strncpy", "strdup", "strndup", "strrchr", "strspn", "strcspn", "strpbrk", "sprintf", "snprintf", "vprintf",
+    "fprintf", "fputs", "fputc", "fwrite", "putc", "scanf", "sscanf", "fscanf", "toupper", "tolower", "isalpha", "isdigit", "isspace",
+    "isupper", "islower", "isalnum", "isprint", "ispunct", "isxdigit", "iscntrl", "isgraph", "isascii", "toascii", "atoi", "atol", "strtol",
+    "strtoul", "strtod", "qsort", "bsearch", "getenv", "setenv", "raise", "setjmp", "longjmp", "alloca", "exit", "_exit", "expect",
 ]
 
 /// Identifiers a Swift export cannot give to a lesson's names.
@@ -89,6 +97,8 @@ let swiftReservedNames: Set<String> = [
     "socket", "socketpair", "bind", "listen", "connect", "accept", "send", "sendto", "recv", "recvfrom", "shutdown", "close", "getsockname",
     "getpeername", "setsockopt", "getsockopt", "select", "poll", "ioctl", "fcntl", "read", "write", "alarm", "signal", "exit", "errno",
     "gethostname", "getaddrinfo", "getservbyname", "print", "min", "max", "abs", "stop", "htons", "ntohs", "inet_pton", "inet_ntop",
+    "store", "repr", "same", "holdsSocket", "tcpInfo", "isTCP", "procHex", "closedState", "currentState", "onTheWay", "nowSeconds", "queued",
+    "power", "hostFamily", "tcpStateNames", "HANG_SECONDS", "log", "exp", "sqrt", "pow", "floor", "ceil", "round",
 ]
 
 /// A lesson's name as an identifier of the target language.
