@@ -468,6 +468,20 @@ int send_all(sock *s, const void *data, size_t len, int flags) {
     return 0;
 }
 
+/* The loop every tutorial writes: recv() until n bytes have arrived or the peer closed. */
+ssize_t recv_all(sock *s, char *buf, size_t n, int flags) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k;
+        if (!wait_ready(s, POLLIN)) return -1;
+        k = recv(s->fd, buf + got, n - got, flags);
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
 /* A buffer for recv(), at least n bytes. */
 char *room(long long n) {
     static char *buf;
@@ -1184,6 +1198,10 @@ struct CStepWriter {
                 l.append("if (check(n)) returned(tuple(2, bytes(buf, (size_t)n), address_value(&sa)));")
             }
             return l
+        case "recvall":
+            let size = try int(args[0])
+            return pre + ["buf = room(\(size));", "n = recv_all(&\(r), buf, \(size), \(try flags(1)));",
+                          "if (check(n)) returned(bytes(buf, (size_t)n));"]
         case "shutdown":
             return ["check(shutdown(\(r).fd, \(try int(args[0]))));"]
         case "close":

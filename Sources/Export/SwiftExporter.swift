@@ -402,6 +402,20 @@ func sendAll(_ s: Sock, _ data: [UInt8], _ flags: Int32) -> Int {
     return 0
 }
 
+/// The loop every tutorial writes: recv() until n bytes have arrived or the peer closed.
+func recvAll(_ s: Sock, _ n: Int, _ flags: Int32) -> [UInt8]? {
+    var data: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: max(1, n))
+    while data.count < n {
+        if !waitReady(s, Int32(POLLIN)) { return nil }
+        let k = recv(s.fd, &buf, n - data.count, flags)
+        if k < 0 { return nil }
+        if k == 0 { break }
+        data += buf[..<k]
+    }
+    return data
+}
+
 /// Python's settimeout() value as a timeval, for SO_RCVTIMEO and SO_SNDTIMEO.
 func timevalOf(_ seconds: Double) -> timeval {
     timeval(tv_sec: Int(seconds), tv_usec: Int(((seconds - Double(Int(seconds))) * 1e6).rounded()))
@@ -1092,6 +1106,8 @@ struct SwiftStepWriter {
                 l.append("if check(n) { returned(.tuple([.bytes(Array(buf[..<n])), addressValue(sa)])) }")
             }
             return l
+        case "recvall":
+            return pre + ["if let data = recvAll(\(r), Int(\(try int(args[0]))), \(try flags(1))) { returned(.bytes(data)) } else { _ = check(-1) }"]
         case "shutdown":
             return ["check(shutdown(\(r).fd, \(try int(args[0]))))"]
         case "close":
