@@ -273,9 +273,21 @@ int listed(const char *word, const char *words) {
     return 0;
 }
 
+/* getaddrinfo's results name their family and type ("AF_INET"); a lesson may expect the constant. */
+int names_constant(value v, value p) {
+    static const struct { const char *name; long long value; } constants[] = {
+        {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX},
+        {"SOCK_STREAM", SOCK_STREAM}, {"SOCK_DGRAM", SOCK_DGRAM}, {"SOCK_RAW", SOCK_RAW}, {"SOCK_SEQPACKET", SOCK_SEQPACKET}};
+    if (v.kind != V_STR || p.kind != V_INT) return 0;
+    for (size_t k = 0; k < sizeof constants / sizeof constants[0]; k++)
+        if (strlen(constants[k].name) == v.len && memcmp(constants[k].name, v.bytes, v.len) == 0) return constants[k].value == p.i;
+    return 0;
+}
+
 /* Equality with `_` matching anything; an int equals an equal float or bool; tuples and lists alike. */
 int same(value v, value p) {
     if (p.kind == V_ANY) return 1;
+    if (names_constant(v, p)) return 1;
     if ((v.kind == V_TUPLE || v.kind == V_LIST) && (p.kind == V_TUPLE || p.kind == V_LIST)) {
         if (v.len != p.len) return 0;
         for (size_t k = 0; k < v.len; k++) if (!same(v.items[k], p.items[k])) return 0;
@@ -633,10 +645,21 @@ const char *current_state(const sock *s) {
     int on = 0;
     socklen_t n = sizeof on;
     if (s->fd < 0) { const char *st = closed_state(s); return st ? st : "CLOSED"; }
-    if (is_tcp(s)) return tcp_info_of(s, &info) && info.tcpi_state < 12 ? tcp_state_names[info.tcpi_state] : "CLOSED";
+    if (is_tcp(s)) {
+        const char *st = tcp_info_of(s, &info) && info.tcpi_state < 12 ? tcp_state_names[info.tcpi_state] : "CLOSED";
+        /* The descriptor is done, but the connection may still wait in TIME_WAIT. */
+        const char *kept = strcmp(st, "CLOSED") == 0 ? closed_state(s) : NULL;
+        return kept && strcmp(kept, "TIME_WAIT") == 0 ? kept : st;
+    }
     if (s->type == SOCK_STREAM && getsockopt(s->fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &n) == 0 && on) return "LISTENING";
     if (getpeername(s->fd, &a.sa, &a.len) == 0) return "CONNECTED";
-    return "UNCONNECTED";
+    if (s->type == SOCK_STREAM) return "UNCONNECTED";
+    /* A datagram socket without a peer: bound to an address, or not yet. */
+    a.len = sizeof a.any;
+    if (getsockname(s->fd, &a.sa, &a.len) != 0) return "UNBOUND";
+    if (a.sa.sa_family == AF_INET) return a.in.sin_port ? "BOUND" : "UNBOUND";
+    if (a.sa.sa_family == AF_INET6) return a.in6.sin6_port ? "BOUND" : "UNBOUND";
+    return a.len > sizeof(sa_family_t) ? "BOUND" : "UNBOUND";
 }
 
 /* A state is reached through others when a packet (an ACK, a FIN) is still in flight. */
@@ -1128,7 +1151,7 @@ struct CStepWriter {
     func method(_ s: StepShape, _ r: String, _ name: String, _ args: [Node], blocks: Bool, timed: Bool) throws -> [String] {
         var pre: [String] = []
         var guards: [String] = []
-        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom"].contains(name) {
+        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom", "recvall"].contains(name) {
             pre.append("trying(&\(r));                           /* would it wait? a non-blocking attempt tells */")
         }
         let dontwait = blocks ? " | MSG_DONTWAIT" : ""
@@ -1229,7 +1252,7 @@ struct CStepWriter {
                     l = ["tv = timeval_of(\(try seconds(v)));"]
                 }
                 return l + ["check(setsockopt(\(r).fd, \(level), \(option), &tv, sizeof tv));"]
-            case "IP_ADD_MEMBERSHIP":
+            case "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP":
                 guard case .tuple(let items) = v.expr, items.count == 2, case .string(let group) = items[0].expr, case .string(let ifc) = items[1].expr else { break }
                 return ["inet_pton(AF_INET, \(cString(Array(group.utf8))), &mreq.imr_multiaddr);   /* the group */",
                         "inet_pton(AF_INET, \(cString(Array(ifc.utf8))), &mreq.imr_interface);   /* joined by this interface */",

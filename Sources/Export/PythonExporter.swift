@@ -401,7 +401,11 @@ struct PythonExporter {
                 return proc_net_state(local, peer) or "CLOSED"
             return "CLOSED" if s.type == socket.SOCK_STREAM else "UNCONNECTED"
         if is_tcp(s):
-            return TCP_STATES.get(tcp_info(s)[0], "CLOSED")
+            state = TCP_STATES.get(tcp_info(s)[0], "CLOSED")
+            local, peer = ADDRESSES.get(s, (None, None))
+            if state == "CLOSED" and local and peer and proc_net_state(local, peer) == "TIME_WAIT":
+                return "TIME_WAIT"   # the descriptor is done, the connection waits in TIME_WAIT
+            return state
         try:
             s.getpeername()
             return "CONNECTED"
@@ -409,7 +413,9 @@ struct PythonExporter {
             pass
         if s.type == socket.SOCK_STREAM:
             return "LISTENING" if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) else "UNCONNECTED"
-        return "UNCONNECTED"
+        local = s.getsockname()
+        bound = local[1] != 0 if isinstance(local, tuple) else bool(local)
+        return "BOUND" if bound else "UNBOUND"
 
 
     def tcp_state(s, want=None):
@@ -452,7 +458,7 @@ struct PythonExporter {
         elif level == socket.SOL_SOCKET and option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
             seconds, micro = value if isinstance(value, tuple) else (int(value), round((value - int(value)) * 1e6))
             value = struct.pack("ll", seconds, micro)
-        elif level == socket.IPPROTO_IP and option == socket.IP_ADD_MEMBERSHIP and isinstance(value, tuple):
+        elif level == socket.IPPROTO_IP and option in (socket.IP_ADD_MEMBERSHIP, socket.IP_DROP_MEMBERSHIP) and isinstance(value, tuple):
             value = socket.inet_aton(value[0]) + socket.inet_aton(value[1])
         elif level == socket.IPPROTO_IP and option == socket.IP_MULTICAST_IF and isinstance(value, str):
             value = socket.inet_aton(value)

@@ -232,6 +232,12 @@ func same(_ v: Value, _ p: Value) -> Bool {
     case (.int(let a), .float(let b)), (.float(let b), .int(let a)): return Double(a) == b
     case (.float(let a), .float(let b)): return a == b
     case (.str(let a), .str(let b)): return a == b
+    case (.str(let name), .int(let n)):
+        // getaddrinfo's results name their family and type ("AF_INET"); a lesson may expect the constant.
+        let constants: [String: Int32] = ["AF_INET": AF_INET, "AF_INET6": AF_INET6, "AF_UNIX": AF_UNIX,
+                                          "SOCK_STREAM": SOCK_STREAM, "SOCK_DGRAM": SOCK_DGRAM,
+                                          "SOCK_RAW": Int32(Glibc.SOCK_RAW.rawValue), "SOCK_SEQPACKET": Int32(Glibc.SOCK_SEQPACKET.rawValue)]
+        return constants[name].map { Int($0) == n } ?? false
     case (.bytes(let a), .bytes(let b)): return a == b
     case (.socket(let a), .socket(let b)): return a === b
     case (.none, .none): return true
@@ -565,13 +571,27 @@ func closedState(_ s: Sock) -> String? {
 
 func currentState(_ s: Sock) -> String {
     if s.fd < 0 { return closedState(s) ?? "CLOSED" }
-    if isTCP(s) { return tcpInfo(s).map { Int($0.tcpi_state) < 12 ? tcpStateNames[Int($0.tcpi_state)] : "CLOSED" } ?? "CLOSED" }
+    if isTCP(s) {
+        let st = tcpInfo(s).map { Int($0.tcpi_state) < 12 ? tcpStateNames[Int($0.tcpi_state)] : "CLOSED" } ?? "CLOSED"
+        // The descriptor is done, but the connection may still wait in TIME_WAIT.
+        if st == "CLOSED", closedState(s) == "TIME_WAIT" { return "TIME_WAIT" }
+        return st
+    }
     var on: Int32 = 0
     var n = socklen_t(MemoryLayout<Int32>.size)
     if s.type == SOCK_STREAM && getsockopt(s.fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &n) == 0 && on != 0 { return "LISTENING" }
     var a = Address()
     if a.receive({ getpeername(s.fd, $0, $1) }) == 0 { return "CONNECTED" }
-    return "UNCONNECTED"
+    if s.type == SOCK_STREAM { return "UNCONNECTED" }
+    // A datagram socket without a peer: bound to an address, or not yet.
+    var b = Address()
+    guard b.receive({ getsockname(s.fd, $0, $1) }) == 0 else { return "UNBOUND" }
+    switch addressValue(b) {
+    case .tuple(let t) where t.count >= 2: if case .int(let p) = t[1] { return p != 0 ? "BOUND" : "UNBOUND" }
+    case .str(let path): return path.isEmpty ? "UNBOUND" : "BOUND"
+    default: break
+    }
+    return "UNBOUND"
 }
 
 /// A state is reached through others when a packet (an ACK, a FIN) is still in flight.
@@ -1034,7 +1054,7 @@ struct SwiftStepWriter {
 
     func method(_ s: StepShape, _ r: String, _ name: String, _ args: [Node], blocks: Bool, timed: Bool) throws -> [String] {
         var pre: [String] = []
-        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom"].contains(name) {
+        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom", "recvall"].contains(name) {
             pre.append("trying(\(r))                              // would it wait? a non-blocking attempt tells")
         }
         let dontwait = blocks ? " | MSG_DONTWAIT" : ""
@@ -1067,7 +1087,7 @@ struct SwiftStepWriter {
             l.append("if check(fd) {")
             l += t.make.map { "    " + $0 }
             l.append("    adopt(\(t.name), fd)")
-            if s.assigns, s.step.targets.count > 1 {
+            if s.assigns, s.step.targets.count > 1, s.step.targets[1] != "_" {
                 l.append("    \(val(s.step.targets[1])) = addressValue(sa)")
                 l.append("    returned(.tuple([.socket(\(t.name)), \(val(s.step.targets[1]))]))")
             } else {
@@ -1135,7 +1155,7 @@ struct SwiftStepWriter {
                     l = ["tv = timevalOf(\(try seconds(v)))"]
                 }
                 return l + ["check(setsockopt(\(r).fd, \(level), \(option), &tv, socklen_t(MemoryLayout<timeval>.size)))"]
-            case "IP_ADD_MEMBERSHIP":
+            case "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP":
                 guard case .tuple(let items) = v.expr, items.count == 2, case .string(let group) = items[0].expr, case .string(let ifc) = items[1].expr else { break }
                 return ["inet_pton(AF_INET, \(swiftString(group)), &mreq.imr_multiaddr)   // the group",
                         "inet_pton(AF_INET, \(swiftString(ifc)), &mreq.imr_interface)   // joined by this interface",

@@ -8,10 +8,10 @@ import Testing
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Every lesson (and the authors' reference, itself a runnable lesson) that checks cleanly.
-func exportableFiles() -> [String] {
-    let dir = repositoryRoot + "/lessons"
+func exportableFiles(in folder: String = "lessons") -> [String] {
+    let dir = repositoryRoot + "/" + folder
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
-    return names.map { "lessons/" + $0 }.filter { rel in
+    return names.map { folder + "/" + $0 }.filter { rel in
         guard let data = FileManager.default.contents(atPath: repositoryRoot + "/" + rel) else { return false }
         let parsed = DocumentParser.parse(data: data, path: rel)
         guard let doc = parsed.document, !parsed.hasErrors, !doc.steps.isEmpty else { return false }
@@ -204,6 +204,20 @@ struct ExportAgreementTests {
     func lessonInSwift(_ rel: String) throws {
         guard which("swiftc") != nil else { return }
         try agree(try document(rel), .swift)
+    }
+
+    @Test("every scenario of the socket API, exported to Python, agrees with the runner",
+          arguments: exportableFiles(in: "scenarios"))
+    func scenarioInPython(_ rel: String) throws {
+        guard which("python3") != nil else { return }
+        try agree(try document(rel), .python)
+    }
+
+    @Test("every scenario of the socket API, exported to C, agrees with the runner",
+          arguments: exportableFiles(in: "scenarios"))
+    func scenarioInC(_ rel: String) throws {
+        guard which("cc") != nil else { return }
+        try agree(try document(rel), .c)
     }
 
     @Test("a scenario of every kind of step agrees in every language", arguments: ExportLanguage.allCases)
