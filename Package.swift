@@ -21,8 +21,10 @@ let package = Package(
         .target(name: "Explain", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         // Never touches sockets: terminal text, JSON lines, diagnostics.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
+        .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
         // `swift run -c release sockstep-bench`: the figures in README.md's performance section.
         .executableTarget(name: "sockstep-bench", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
@@ -31,8 +33,10 @@ let package = Package(
         .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"],
+                    exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

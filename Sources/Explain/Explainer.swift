@@ -156,6 +156,20 @@ public enum Explainer {
             if case .tuple(let t) = value, t.count == 3 {
                 return "Ready to read: \(t[0]); ready to write: \(t[1]); exceptional: \(t[2])."
             }
+        case "address": return "\(sock)'s own address is \(value)."
+        case "peer": return "\(sock) is connected to \(value)."
+        case "getservbyname":
+            let service = e.step.call.functionCall?.args.first.map { StepPrinter.python($0) } ?? "the service"
+            return "The service \(service) uses port \(value), as listed in /etc/services."
+        case "gethostname": return "This machine is called \(value)."
+        case "getaddrinfo":
+            if case .list(let items) = value {
+                let addrs = items.compactMap { item -> String? in
+                    guard case .tuple(let t) = item, t.count == 5 else { return nil }
+                    return "\(t[4]) (\(t[0]), \(t[1]))".replacingOccurrencesOf("'", with: "")
+                }
+                return "getaddrinfo gives \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(addrs.joined(separator: "; "))."
+            }
         case "value":
             return "`\(e.step.source.split(separator: " ").first ?? "")` is \(value)."
         case "state":
@@ -234,7 +248,17 @@ public enum Explainer {
             let full = args + ["AF_INET", "SOCK_STREAM", "0"].dropFirst(args.count)
             return "int \(e.step.targets.first ?? "fd") = socket(\(full.joined(separator: ", ")));"
         }
-        return entry.c.replacingOccurrencesOf("FD", with: e.receiver ?? "fd")
+        let name = e.receiver ?? "fd"
+        if e.call == "setsockopt" || e.call == "getsockopt", let m = e.step.call.methodCall, m.args.count >= 2 {
+            let level = StepPrinter.python(m.args[0]).replacingOccurrencesOf("socket.", with: "")
+            let option = StepPrinter.python(m.args[1]).replacingOccurrencesOf("socket.", with: "")
+            if e.call == "getsockopt" {
+                return "int v; socklen_t len = sizeof v; getsockopt(\(name), \(level), \(option), &v, &len);"
+            }
+            let value = m.args.count > 2 ? StepPrinter.python(m.args[2]) : "1"
+            return "int v = \(value); setsockopt(\(name), \(level), \(option), &v, sizeof v);"
+        }
+        return entry.c.replacingOccurrencesOf("FD", with: name)
     }
 }
 

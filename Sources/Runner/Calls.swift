@@ -107,10 +107,15 @@ extension Session {
     /// The sockets of this run connected to `e` (the other end of its connection).
     func peers(of e: SocketEntry) -> [SocketEntry] {
         guard case .success(let local) = Posix.localAddress(e.fd) else { return [] }
+        // Every client of a server has the server's address as its peer: when `e` is connected,
+        // the other end must also have `e`'s peer as its own address.
+        let remote: SocketAddress? = { if case .success(let p) = Posix.peerAddress(e.fd) { return p }; return nil }()
         return entries.filter { other in
             other !== e && !other.closed && {
-                if case .success(let p) = Posix.peerAddress(other.fd) { return p == local }
-                return false
+                guard case .success(let p) = Posix.peerAddress(other.fd), p == local else { return false }
+                guard let remote, e.family != AF_UNIX_ else { return true }
+                if case .success(let l) = Posix.localAddress(other.fd) { return l == remote }
+                return true
             }()
         }
     }
@@ -424,11 +429,11 @@ extension Session {
         let fd = e.fd.rawValue
         var waited = false
         while true {
-            switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_) {
+            switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_, datagram: !e.isStream) {
             case .done(let r):
                 let shown = Strace.string(r.bytes)
                 let fromText = from ? (r.from.map { "\($0.straceText), [\($0.straceLength)]" } ?? "NULL, NULL") : "NULL, NULL"
-                ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.fullLength)")
+                ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.bytes.count)")
                 if r.truncated { ctx.notes.append(.truncated(kept: r.bytes.count, full: r.fullLength)) }
                 else if e.isStream, !r.bytes.isEmpty, r.bytes.count < n {
                     ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: Posix.bytesReadable(e.fd) ?? 0))
@@ -723,7 +728,6 @@ extension Session {
             guard let port = Posix.servicePort(name: service, proto: proto) else {
                 return .pythonError(name: "OSError", message: "service/proto not found")
             }
-            ctx.notes.append(.text("read from /etc/services"))
             return .value(.int(port))
 
         case "select":

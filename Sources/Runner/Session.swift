@@ -252,9 +252,13 @@ public final class Session {
         case (.multiply, .bytes(let a), .int(let n)), (.multiply, .int(let n), .bytes(let a)):
             let (total, overflow) = a.count.multipliedReportingOverflow(by: max(0, n))
             guard !overflow, total <= limit else { throw tooBig(overflow ? Int.max : total) }
-            var out: [UInt8] = []
+            guard total > 0 else { return .bytes([]) }
+            if a.count == 1 { return .bytes([UInt8](repeating: a[0], count: total)) }
+            // Doubling: a handful of large copies instead of one small append per repetition.
+            var out = a
             out.reserveCapacity(total)
-            for _ in 0..<max(0, n) { out += a }
+            while out.count * 2 <= total { out += out }
+            out += out[0..<(total - out.count)]
             return .bytes(out)
         case (.power, .int(let a), .int(let b)):
             guard b >= 0 else { return .float(1.0 / Double(a)) }
@@ -310,15 +314,32 @@ public final class Session {
     func stateMap() -> [String: String] {
         var m: [String: String] = [:]
         for e in entries {
-            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) }
+            if !e.closed, byName[e.name] === e { m[e.name] = kernelState(e) ?? unconnectedDatagramState(e) }
             else if e.closed, let st = closedState(e) { m["\(e.name)#closed"] = st }
         }
         return m
     }
 
+    /// BOUND or UNBOUND for a datagram socket without a peer, as the snapshot shows it, so that the
+    /// state before a step compares equal to the state after it (no "now BOUND" on every step).
+    func unconnectedDatagramState(_ e: SocketEntry) -> String? {
+        guard !e.isStream else { return nil }
+        guard case .success(let local) = Posix.localAddress(e.fd) else { return "UNBOUND" }
+        if case .unix(let p) = local { return p.isEmpty ? "UNBOUND" : "BOUND" }
+        return local.port == 0 ? "UNBOUND" : "BOUND"
+    }
+
     func kernelState(_ e: SocketEntry) -> String? {
         if e.closed { return closedState(e) ?? "CLOSED" }
-        if e.isTCP { return Posix.tcpInfo(e.fd)?.state?.name }
+        if e.isTCP {
+            let st = Posix.tcpInfo(e.fd)?.state
+            // After the FIN exchange the kernel moves the connection to a TIME_WAIT entry of its own
+            // and reports the still-open descriptor as CLOSED: show the connection's real state.
+            if st == .closed, let l = e.lastLocal, let p = e.lastPeer, ProcNet.tcpState(local: l, peer: p) == .timeWait {
+                return TCPState.timeWait.name
+            }
+            return st?.name
+        }
         if e.isStream {
             if case .success(let l) = Posix.getOption(e.fd, level: SocketConstants.named("SOL_SOCKET")!.value, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "LISTENING" }
             if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
@@ -330,8 +351,10 @@ public final class Session {
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
     func closedState(_ e: SocketEntry) -> String? {
-        guard e.isTCP, let l = e.lastLocal, let p = e.lastPeer else { return nil }
-        return ProcNet.tcpState(local: l, peer: p)?.name
+        guard e.isTCP, !e.goneFromKernel, let l = e.lastLocal, let p = e.lastPeer else { return nil }
+        let st = ProcNet.tcpState(local: l, peer: p)
+        if st == nil { e.goneFromKernel = true }
+        return st?.name
     }
 
     /// Every open socket, and closed ones the kernel still tracks, in creation order.

@@ -34,6 +34,8 @@ final class SocketEntry {
     /// Kept after close so the kernel's view (TIME_WAIT...) can still be found in /proc/net/tcp.
     var lastLocal: SocketAddress?
     var lastPeer: SocketAddress?
+    /// Closed, and no longer in the kernel's table either: it cannot come back, so stop looking.
+    var goneFromKernel = false
 
     init(id: Int, name: String, fd: SocketFD, family: Int32, type: Int32) {
         self.id = id

@@ -1,3 +1,5 @@
+import Sockets
+
 /// Parses the tokens of one steps block into steps. Recovers at the end of a line, so every
 /// problem in a block is reported, not only the first.
 struct StepParser {
@@ -155,7 +157,8 @@ struct StepParser {
                     if errnos.isEmpty { return .pythonError(name: n, location: tok.location) }
                     return .error(name: n, errnos: errnos, location: tok.location)
                 }
-                if n.hasPrefix("E"), n.count > 2, n.allSatisfy({ $0.isUppercase || $0.isNumber }) {
+                // ESTABLISHED is a TCP state, not an errno.
+                if n.hasPrefix("E"), n.count > 2, n.allSatisfy({ $0.isUppercase || $0.isNumber }), TCPState(name: n) == nil {
                     _ = advance()
                     return .error(name: n, errnos: [n], location: tok.location)
                 }

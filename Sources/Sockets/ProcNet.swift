@@ -17,8 +17,7 @@ public enum ProcNet {
     }
 
     static func procState(local: SocketAddress, peer: SocketAddress) -> TCPState? {
-        let file = local.family == .inet6 ? "/proc/net/tcp6" : "/proc/net/tcp"
-        guard let text = readFile(file) else { return nil }
+        guard let text = tableText(inet6: local.family == .inet6) else { return nil }
         guard let l = key(local), let p = key(peer) else { return nil }
         for line in text.split(separator: "\n").dropFirst() {
             let cols = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -28,6 +27,11 @@ public enum ProcNet {
             }
         }
         return nil
+    }
+
+    /// The whole table as text: read it once, then look up many connections in it.
+    public static func tableText(inet6: Bool) -> String? {
+        readFile(inet6 ? "/proc/net/tcp6" : "/proc/net/tcp")
     }
 
     /// "0100007F:A0F1" for 127.0.0.1 port 41201, as the kernel prints it (address in host order bytes).
@@ -154,6 +158,9 @@ enum SockDiag {
             return -err == ENOENT ? .absent : .unavailable
         }
         guard type == SOCK_DIAG_BY_FAMILY, n >= 18 else { return .unavailable }
+        // The kernel's exact lookup falls back to a listener on the local port when the connection
+        // itself is gone: a listener is never the connection asked for.
+        if TCPState(rawValue: buf[17]) == .listen { return .absent }
         return .found(TCPState(rawValue: buf[17]))
     }
 }

@@ -90,7 +90,9 @@ public enum Posix {
     }
 
     /// recvmsg, so a truncated datagram is noticed (MSG_TRUNC) and the sender's address is read.
-    public static func receive(_ fd: SocketFD, max: Int, flags: Int32 = 0) -> IOResult<Received> {
+    /// `datagram`: ask for MSG_TRUNC too, so a truncated datagram's real length is known (never on a
+    /// stream socket, where MSG_TRUNC would discard the bytes instead of returning them).
+    public static func receive(_ fd: SocketFD, max: Int, flags: Int32 = 0, datagram: Bool = false) -> IOResult<Received> {
         var buffer = [UInt8](repeating: 0, count: Swift.max(max, 0))
         var storage = sockaddr_storage()
         let r: IOResult<Int>
@@ -106,7 +108,7 @@ public enum Posix {
                     msg.msg_iov = iovp
                     msg.msg_iovlen = 1
                     // MSG_TRUNC in the call makes recvmsg return a datagram's real length.
-                    let res = ioSyscall { Glibc.recvmsg(fd.rawValue, &msg, flags) }
+                    let res = ioSyscall { Glibc.recvmsg(fd.rawValue, &msg, datagram ? flags | Int32(MSG_TRUNC) : flags) }
                     msgFlags = msg.msg_flags
                     nameLen = msg.msg_namelen
                     return res

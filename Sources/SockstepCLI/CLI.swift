@@ -28,10 +28,13 @@ public struct IO {
     public var environment: [String: String]
     public var stdoutIsTerminal: Bool
     public var stderrIsTerminal: Bool
+    /// One line of input without its newline, nil at the end of input (learn mode and the shell).
+    public var readLine: () -> String? = { Swift.readLine(strippingNewline: true) }
+    public var stdinIsTerminal: Bool = isatty(0) == 1
 
     public static func standard() -> IO {
-        IO(out: { s in FileHandle.standardOutput.write(Data(s.utf8)) },
-           err: { s in FileHandle.standardError.write(Data(s.utf8)) },
+        IO(out: { s in try? FileHandle.standardOutput.write(contentsOf: Data(s.utf8)) },
+           err: { s in try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) },
            environment: ProcessInfo.processInfo.environment,
            stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
     }
@@ -53,7 +56,8 @@ public enum CLI {
 
     /// Every subcommand, in the order `--help` lists them.
     public static var commands: [any Command.Type] {
-        [RunCommand.self, CheckCommand.self, ExplainCommand.self]
+        [RunCommand.self, CheckCommand.self, ExplainCommand.self,
+         LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self]
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {
@@ -104,8 +108,10 @@ public enum CLI {
         the value, the error, the call that would block, the kernel's TCP state.
 
         Start here:
-          sockstep run lessons/01-what-is-a-socket.md   run the first lesson, every step explained
+          sockstep learn                                follow the course, one step at a time
+          sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
           sockstep run lessons                          run the whole course
+          sockstep shell                                type steps yourself, each one run and explained
           sockstep explain ECONNREFUSED                 what an error means, and what to do
           sockstep check my-lesson.md                   check a lesson you wrote
 

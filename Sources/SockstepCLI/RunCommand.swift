@@ -1,3 +1,4 @@
+import Foundation
 import Render
 import Runner
 import ScenarioFormat
@@ -13,7 +14,7 @@ public enum RunCommand: Command {
     what the kernel did and why, the system call as strace prints it, the same call in C, and the
     socket's state.
 
-    USAGE: sockstep run [--quiet] [--table] [--json] [--ascii] <file>...
+    USAGE: sockstep run [--quiet] [--table] [--diagram] [--json] [--ascii] [--html <page>] <file>...
 
     ARGUMENTS:
       <file>          A lesson or scenario (.md), or a folder of them (run in name order).
@@ -23,7 +24,11 @@ public enum RunCommand: Command {
       -t, --table     Show the whole socket table (like `ss`) after every step.
       --json          Print one JSON object per line: diagnostics, steps and a summary
                       (the fields are documented in README.md).
-      --ascii         Use plain ASCII marks instead of ✓ and ✗.
+      -d, --diagram   After the steps, draw the run as a sequence diagram: one column per
+                      actor, the calls, the packets between them, the TCP states.
+      --html <page>   Also write the lesson, every step and the diagram as one
+                      self-contained HTML page (one file only).
+      --ascii         Use plain ASCII marks and lines instead of ✓, ✗ and box drawing.
       -h, --help      Show help information.
 
     EXIT STATUS: 0 every expectation held, 1 one failed, 2 a file could not be used.
@@ -32,7 +37,8 @@ public enum RunCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let spec = ArgumentParser.Spec(flags: ["--quiet": "quiet", "-q": "quiet", "--table": "table", "-t": "table",
-                                               "--json": "json", "--ascii": "ascii"], options: [:])
+                                               "--json": "json", "--ascii": "ascii", "--diagram": "diagram", "-d": "diagram"],
+                                               options: ["--html": "html"])
         let parsed: ArgumentParser
         switch ArgumentParser.parse(args, spec: spec) {
         case .success(let p): parsed = p
@@ -46,6 +52,14 @@ public enum RunCommand: Command {
             return ExitCode.unusable
         }
         let json = parsed.flags.contains("json")
+        let diagram = parsed.flags.contains("diagram")
+        let htmlPath = parsed.options["html"]
+        if htmlPath != nil && files.count != 1 {
+            return usageError("--html writes one page: give one lesson file, not \(files.count)", command: self, io: io)
+        }
+        if let h = htmlPath, h.hasSuffix(".md") {
+            return usageError("--html takes the page to write (\(h) is a lesson): `sockstep run --html page.html \(h)`", command: self, io: io)
+        }
         let style = io.style(ascii: parsed.flags.contains("ascii"))
         let errStyle = io.style(forStdout: false, ascii: parsed.flags.contains("ascii"))
         var options = TerminalRenderer.Options()
@@ -76,7 +90,19 @@ public enum RunCommand: Command {
             let result = Runner.run(doc) { event in
                 if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
             }
+            if diagram && !json {
+                io.out(DiagramRenderer.render(result, style: style, width: io.terminalWidth) + "\n")
+            }
             io.out(json ? JSONLinesRenderer.summary(result) + "\n" : renderer.summary(result) + (files.count > 1 && !options.quiet ? "\n" : ""))
+            if let htmlPath {
+                let page = HTMLRenderer.page(for: result)
+                if FileManager.default.createFile(atPath: htmlPath, contents: Data(page.utf8)) {
+                    io.err("wrote \(htmlPath)\n")
+                } else {
+                    io.err("Error: cannot write \(htmlPath): check that its folder exists and is writable\n")
+                    worst = max(worst, ExitCode.unusable)
+                }
+            }
             if !result.passed { worst = max(worst, ExitCode.failed) }
             results.append(result)
         }
@@ -89,5 +115,13 @@ public enum RunCommand: Command {
             io.out(line + "\n")
         }
         return worst
+    }
+}
+
+extension IO {
+    /// Diagrams fit 80 columns, or the terminal's width when COLUMNS says it is narrower (at least 40).
+    var terminalWidth: Int {
+        guard let c = environment["COLUMNS"].flatMap({ Int($0) }), c >= 40 else { return 80 }
+        return min(c, 80)
     }
 }

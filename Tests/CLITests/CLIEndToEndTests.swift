@@ -207,3 +207,46 @@ struct ReferenceTests {
         #expect(check.stderr.isEmpty, "no warnings either: \(check.stderr)")
     }
 }
+
+@Suite("Colour")
+struct ColourTests {
+    /// Runs the binary inside a pseudo-terminal with util-linux `script`, when it is installed.
+    func onTerminal(_ args: [String], env: [String: String]) throws -> String? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return nil }
+        let command = ([Binary.path] + args).map { "'\($0)'" }.joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", command, "/dev/null"]
+        var e = ProcessInfo.processInfo.environment
+        e.removeValue(forKey: "NO_COLOR")
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test("colour on a terminal, none with NO_COLOR, none in a pipe")
+    func colour() throws {
+        let file = try Binary.fixture("ok.md", passing)
+        guard let tty = try onTerminal(["run", "-q", file], env: ["TERM": "xterm"]) else { return }
+        #expect(tty.contains("\u{1B}["), "colour expected on a terminal: \(tty)")
+        let noColor = try #require(try onTerminal(["run", "-q", file], env: ["TERM": "xterm", "NO_COLOR": "1"]))
+        #expect(!noColor.contains("\u{1B}["))
+        #expect(noColor.contains("PASS"))
+    }
+
+    @Test("plain ASCII marks with --ascii or a non-UTF-8 locale")
+    func ascii() throws {
+        let file = try Binary.fixture("ok.md", passing)
+        let r = try Binary.run(["run", "--ascii", file])
+        #expect(r.stdout.contains(" ok 1"))
+        #expect(!r.stdout.contains("✓"))
+        let c = try Binary.run(["run", file], environment: ["LC_ALL": "C"])
+        #expect(!c.stdout.contains("✓"))
+    }
+}

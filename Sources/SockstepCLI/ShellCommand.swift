@@ -1,0 +1,239 @@
+import Foundation
+import Render
+import Runner
+import ScenarioFormat
+
+/// `sockstep shell`: type a step, see it run and explained at once, with the socket table after it.
+public enum ShellCommand: Command {
+    public static let name = "shell"
+    public static let summary = "Type steps one at a time and see each run and explained at once."
+    public static let help = """
+    OVERVIEW: Type steps one at a time and see each run and explained at once.
+
+    Every line is a step, written as in a lesson (`s = socket(AF_INET, SOCK_STREAM)`,
+    `c.connect(server.address)`, `conn.recv(1024) -> blocks`). It runs on real loopback sockets,
+    and the explanation and the socket table follow. A line with a mistake is diagnosed as in a
+    file and not run; the session goes on. Input may come from a pipe; its end ends the session.
+
+    USAGE: sockstep shell [--ascii]
+
+    COMMANDS (inside the shell):
+      :help              Show these commands.
+      :table             Show the socket table.
+      :explain <name>    Explain an errno (ECONNRESET), a call (listen) or a TCP state.
+      :save <file>       Write the steps typed so far as a lesson that `sockstep run` accepts;
+                         what each step did becomes its expectation (`-> ECONNREFUSED`, `-> blocks`).
+      :reset             Close every socket and start afresh.
+      :quit              Leave (so does the end of input, or Ctrl-D).
+
+    OPTIONS:
+      --ascii            Use plain ASCII marks instead of ✓ and ✗.
+      -h, --help         Show help information.
+
+    """
+
+    public static func run(_ args: [String], _ io: IO) -> Int32 {
+        let parsed: ArgumentParser
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii"], options: [:])) {
+        case .success(let p): parsed = p
+        case .failure(.message(let m)): return usageError(m, command: self, io: io)
+        }
+        if let extra = parsed.positional.first { return usageError("unexpected argument '\(extra)'", command: self, io: io) }
+        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii"))).run()
+    }
+}
+
+/// The shell's state: the session, the checker's view of the names, and what was typed.
+final class Shell {
+    struct Recorded {
+        var step: Step
+        var outcome: Outcome
+        var verdict: Verdict
+    }
+
+    let io: IO
+    let style: Style
+    let renderer: TerminalRenderer
+    var session = Session()
+    var checker = CheckerState()
+    var recorded: [Recorded] = []
+    var lineNumber = 0
+    var stepNumber = 0
+
+    static let commands = [":help", ":table", ":explain", ":save", ":reset", ":quit"]
+
+    init(io: IO, style: Style) {
+        self.io = io
+        self.style = style
+        var options = TerminalRenderer.Options()
+        options.table = true
+        renderer = TerminalRenderer(style: style, options: options)
+    }
+
+    deinit { session.finish() }
+
+    func run() -> Int32 {
+        io.out(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.\n")
+        while true {
+            io.out(style.cyan("sockstep> "))
+            guard let raw = io.readLine() else {
+                io.out("\n")
+                break
+            }
+            if !io.stdinIsTerminal { io.out(raw + "\n") }
+            lineNumber += 1
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if ["quit", "exit", "quit()", "exit()"].contains(line) { break }
+            if line.hasPrefix(":") {
+                if !command(line) { break }
+                continue
+            }
+            step(line)
+        }
+        session.finish()
+        io.out("Bye: every socket of the session is closed.\n")
+        return ExitCode.ok
+    }
+
+    /// Runs a `:command`; false to leave the shell.
+    func command(_ line: String) -> Bool {
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        let name = parts[0]
+        let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch name {
+        case ":help", ":h", ":?":
+            io.out("""
+            Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
+            `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
+              :table             the socket table
+              :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
+              :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
+              :reset             close every socket and start afresh
+              :quit              leave (or the end of input)
+
+            """)
+        case ":table", ":t":
+            io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+        case ":explain", ":e":
+            if arg.isEmpty {
+                io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
+            } else {
+                _ = ExplainCommand.run([arg], io)
+            }
+        case ":save", ":w":
+            save(arg)
+        case ":reset":
+            session.finish()
+            session = Session()
+            checker = CheckerState()
+            recorded = []
+            stepNumber = 0
+            io.out("Every socket is closed; the session starts afresh.\n")
+        case ":quit", ":q", ":exit":
+            return false
+        default:
+            let guess = Suggest.closest(to: name, in: Shell.commands)
+            io.err("error: unknown command `\(name)`\(guess.map { "; did you mean `\($0)`?" } ?? ""); :help lists the commands\n")
+        }
+        return true
+    }
+
+    /// Parses, checks and runs one typed step.
+    func step(_ line: String) {
+        let parsed = DocumentParser.parse(text: "```steps\n\(line)\n```\n", path: "shell")
+        // The step is on line 2 of that little document; show it as the line typed.
+        func relocated(_ d: Diagnostic) -> Diagnostic {
+            var d = d
+            d.location.line = lineNumber
+            return d
+        }
+        let errStyle = io.style(forStdout: false)
+        var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
+        var steps = parsed.document?.steps ?? []
+        if diagnostics.isEmpty, steps.count == 1 {
+            var trial = checker
+            let found = trial.check(steps[0])
+            if found.contains(where: { $0.severity == .error }) {
+                diagnostics = found
+            } else {
+                checker = trial
+                diagnostics = found
+            }
+        }
+        if !diagnostics.isEmpty {
+            let lines = Array(repeating: "", count: lineNumber - 1) + [line]
+            io.err(DiagnosticRenderer.renderAll(diagnostics.map(relocated), path: "shell", lines: lines, style: errStyle))
+            if diagnostics.contains(where: { $0.severity == .error }) {
+                io.err(style.dim("not run; the session goes on") + "\n")
+                return
+            }
+        }
+        guard steps.count == 1 else {
+            io.err("error: type one step per line\n")
+            return
+        }
+        stepNumber += 1
+        steps[0].location.line = lineNumber
+        let event = session.execute(steps[0], index: stepNumber)
+        io.out(renderer.render(event))
+        recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
+    }
+
+    /// The steps typed so far as a lesson; what each did becomes its expectation.
+    func lessonText() -> String {
+        var out = """
+        ---
+        title: Recorded in sockstep shell
+        summary: \(recorded.count) step\(recorded.count == 1 ? "" : "s") typed in `sockstep shell`; `sockstep run` replays them.
+        ---
+
+        # Recorded in sockstep shell
+
+        ```steps
+
+        """
+        for r in recorded {
+            if case .refused = r.outcome { continue }
+            var text = r.step.source
+            if r.step.expectation == nil, let e = Shell.expectation(for: r) { text += "  -> " + e }
+            if let c = r.step.comment { text += "  # " + c }
+            out += text + "\n"
+        }
+        return out + "```\n"
+    }
+
+    static func expectation(for r: Recorded) -> String? {
+        switch r.outcome {
+        case .error(let e): return e.name
+        case .blocked: return "blocks"
+        case .timedOut: return "timeout"
+        case .pythonError(let name, _): return PythonExceptions.errnos[name] != nil ? name : nil
+        case .value(.bytes(let b)): return Value.bytes(b).description
+        default: return nil
+        }
+    }
+
+    func save(_ path: String) {
+        guard !path.isEmpty else {
+            io.out("usage: :save <file>, e.g. :save my-scenario.md\n")
+            return
+        }
+        guard !recorded.isEmpty else {
+            io.err("error: nothing to save yet: type some steps first\n")
+            return
+        }
+        let file = path.hasSuffix(".md") ? path : path + ".md"
+        let text = lessonText()
+        do {
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        } catch {
+            io.err("error: cannot write \(file): \(error.localizedDescription)\n  = help: check that the folder exists and is writable\n")
+            return
+        }
+        let saved = recorded.filter { if case .refused = $0.outcome { return false }; return true }.count
+        io.out("Saved \(saved) step\(saved == 1 ? "" : "s") to \(file). Replay them with `sockstep run \(file)`.\n")
+        let failed = recorded.filter { r in if case .failed = r.verdict { return true }; return false }.count
+        if failed > 0 { io.out(style.dim("note: \(failed) step\(failed == 1 ? "" : "s") did not do what you expected; the file keeps your expectation, so its run will fail there too.") + "\n") }
+    }
+}

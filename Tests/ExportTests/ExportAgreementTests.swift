@@ -1,0 +1,231 @@
+import Export
+import Foundation
+import Runner
+import ScenarioFormat
+import Testing
+
+/// The repository's root, from this file's place in it.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Every lesson (and the authors' reference, itself a runnable lesson) that checks cleanly.
+func exportableFiles() -> [String] {
+    let dir = repositoryRoot + "/lessons"
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+    return names.map { "lessons/" + $0 }.filter { rel in
+        guard let data = FileManager.default.contents(atPath: repositoryRoot + "/" + rel) else { return false }
+        let parsed = DocumentParser.parse(data: data, path: rel)
+        guard let doc = parsed.document, !parsed.hasErrors, !doc.steps.isEmpty else { return false }
+        return !Checker.check(doc).contains { $0.severity == .error }
+    }
+}
+
+func document(_ rel: String) throws -> Document {
+    let data = try #require(FileManager.default.contents(atPath: repositoryRoot + "/" + rel))
+    return try #require(DocumentParser.parse(data: data, path: rel).document)
+}
+
+/// What sockstep's runner saw, in the words exported programs print.
+func outcomeWord(_ o: Outcome) -> String {
+    switch o {
+    case .value: return "ok"
+    case .error(let e): return e.name
+    case .blocked: return "blocks"
+    case .timedOut: return "timeout"
+    case .pythonError(let name, _): return name
+    case .refused: return "refused"
+    case .notRun: return "not run"
+    }
+}
+
+/// Runs a program with a deadline (killing it after), returning status and output.
+func runProgram(_ exe: String, _ args: [String], cwd: String? = nil, seconds: Double = 120) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let e = Box(), o = Box()
+    let group = DispatchGroup()
+    group.enter(); group.enter()
+    let eh = err.fileHandleForReading, oh = out.fileHandleForReading
+    DispatchQueue.global().async { e.data = eh.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { o.data = oh.readDataToEndOfFile(); group.leave() }
+    if group.wait(timeout: .now() + seconds) == .timedOut {
+        kill(p.processIdentifier, SIGKILL)
+        group.wait()
+    }
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o.data, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
+}
+
+func which(_ tool: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let p = "\(dir)/\(tool)"
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+/// `step N: WORD ...` lines → [WORD] in step order.
+func outcomes(_ output: String) -> [String] {
+    output.split(separator: "\n").compactMap { line -> String? in
+        guard line.hasPrefix("step "), let colon = line.firstIndex(of: ":") else { return nil }
+        let rest = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("not run") { return "not run" }
+        return rest.split(separator: " ").first.map(String.init)
+    }
+}
+
+func tempFile(_ name: String, _ text: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-export-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Exports, runs with the language's tool, and compares each step's outcome with the runner's.
+func agree(_ doc: Document, _ lang: ExportLanguage, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let program: String
+    switch Exporter.export(doc, language: lang) {
+    case .success(let p): program = p
+    case .failure(let e):
+        Issue.record("\(doc.path):\(e.location.line): \(e.message)", sourceLocation: sourceLocation)
+        return
+    }
+    let file = try tempFile("lesson.\(lang.fileExtension)", program)
+    let result: (status: Int32, out: String, err: String)
+    switch lang {
+    case .python:
+        result = try runProgram(try #require(which("python3")), [file])
+    case .c:
+        let exe = file + ".bin"
+        let cc = try runProgram(try #require(which("cc")), ["-std=c11", "-Wall", "-Werror", "-o", exe, file])
+        try #require(cc.status == 0, "cc failed:\n\(cc.err)", sourceLocation: sourceLocation)
+        result = try runProgram(exe, [])
+    case .swift:
+        let exe = file + ".bin"
+        let swiftc = try runProgram(try #require(which("swiftc")), ["-o", exe, file], seconds: 300)
+        try #require(swiftc.status == 0, "swiftc failed:\n\(swiftc.err)", sourceLocation: sourceLocation)
+        result = try runProgram(exe, [])
+    }
+    let runner = Runner.run(doc).events.map { outcomeWord($0.outcome) }
+    let exported = outcomes(result.out)
+    let differences = zip(exported, runner).enumerated().filter { $0.element.0 != $0.element.1 }.map { "step \($0.offset + 1): exported \($0.element.0), runner \($0.element.1)" }
+    #expect(exported.count == runner.count && differences.isEmpty, "\(doc.path) in \(lang): the exported program and sockstep disagree: \(differences)\n\(result.err)", sourceLocation: sourceLocation)
+    let passed = Runner.run(doc).passed
+    #expect((result.status == 0) == passed, "\(doc.path) in \(lang): exit status \(result.status)\n\(result.err)", sourceLocation: sourceLocation)
+}
+
+/// Steps that exercise every kind of outcome and the kernel's view: values, errnos, blocks, timeouts,
+/// Python exceptions, TCP states, UDP, Unix-domain paths, socket options.
+let coverage = """
+---
+title: Every kind of step
+---
+# Every kind of step
+
+```steps
+server = socket(AF_INET, SOCK_STREAM)
+server.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", 0))
+server.listen(5)
+server.state -> LISTEN
+client = socket(AF_INET, SOCK_STREAM)
+client.connect(server.address)
+conn, addr = server.accept()
+server.accept() -> blocks
+client.sendall(b"Hello\\x00\\xffworld\\n")
+conn.recv(5) -> b"Hello"
+conn.readable -> 8
+conn.recv(100) -> b"\\x00\\xffworld\\n"
+conn.recv(100) -> blocks
+conn.settimeout(0.01)
+conn.recv(100) -> timeout
+conn.setblocking(False)
+conn.recv(100) -> BlockingIOError
+client.getpeername() -> _
+client.state -> "ESTABLISHED"
+client.close()
+conn.recv(100) -> eof
+conn.state -> CLOSE_WAIT
+conn.close()
+client.send(b"x") -> EBADF
+other = socket(AF_INET, SOCK_STREAM)
+other.connect(("127.0.0.1", 1)) -> ConnectionRefusedError
+fresh = socket(AF_INET, SOCK_STREAM)
+fresh.connect_ex(("127.0.0.1", 1)) -> 111
+bad = socket(AF_INET, SOCK_STREAM)
+bad.bind(("127.0.0.1", 123456789)) -> OverflowError
+u = socket(AF_INET, SOCK_DGRAM)
+u.bind(("127.0.0.1", 0))
+v = socket(AF_INET, SOCK_DGRAM)
+v.sendto(b"ping", u.address) -> 4
+data, sender = u.recvfrom(1024)
+data -> b"ping"
+u.recvfrom(1024) -> blocks
+x = socket(AF_UNIX, SOCK_STREAM)
+x.bind("lesson.sock")
+x.listen(1)
+y = socket(AF_UNIX, SOCK_STREAM)
+y.connect("lesson.sock")
+y.connect("lesson.sock") -> EISCONN
+a, b = socketpair()
+a.sendall(b"pair")
+b.recv(10) -> b"pair"
+b.getsockopt(SOL_SOCKET, SO_TYPE) -> 1
+server.close()
+```
+"""
+
+@Suite("exported programs agree with sockstep's runner")
+struct ExportAgreementTests {
+    @Test("every lesson, exported to Python and run with python3, has the runner's outcome at every step",
+          arguments: exportableFiles())
+    func lessonInPython(_ rel: String) throws {
+        guard which("python3") != nil else { return }
+        try agree(try document(rel), .python)
+    }
+
+    // C and Swift exports are not written yet (see the issue note); add them here when they are.
+    @Test("a scenario of every kind of step agrees in every language", arguments: [ExportLanguage.python])
+    func coverageScenario(_ lang: ExportLanguage) throws {
+        let tool = lang == .python ? "python3" : lang == .c ? "cc" : "swiftc"
+        guard which(tool) != nil else { return }
+        let parsed = DocumentParser.parse(text: coverage, path: "coverage.md")
+        let doc = try #require(parsed.document)
+        #expect(!parsed.hasErrors && Checker.check(doc).filter { $0.severity == .error }.isEmpty, "\(parsed.diagnostics) \(Checker.check(doc))")
+        let result = Runner.run(doc)
+        let failures = result.failures.map { "step \($0.index): \($0.step.source): \($0.outcome)" }
+        #expect(failures.isEmpty, "\(failures)")
+        try agree(doc, lang)
+    }
+
+    @Test("C and Swift exports say plainly that they are not available yet", arguments: [ExportLanguage.c, .swift])
+    func notYet(_ lang: ExportLanguage) throws {
+        let doc = try #require(DocumentParser.parse(text: coverage, path: "coverage.md").document)
+        guard case .failure(let e) = Exporter.export(doc, language: lang) else {
+            Issue.record("\(lang) export exists now: add it to the agreement tests")
+            return
+        }
+        #expect(e.message.contains("not available yet"))
+    }
+
+    @Test("a failing expectation fails the exported program too, and stops where the runner stops")
+    func failing() throws {
+        guard which("python3") != nil else { return }
+        let doc = try #require(DocumentParser.parse(text: """
+        ```steps
+        s = socket(AF_INET, SOCK_STREAM)
+        s.connect(("127.0.0.1", 1))
+        s.close()
+        ```
+        """, path: "failing.md").document)
+        try agree(doc, .python)
+    }
+}
