@@ -40,3 +40,20 @@ struct FuzzRegressionTests {
         #expect(elapsed < .seconds(1), "\(path) took \(elapsed)")
     }
 }
+
+@Suite("Line endings")
+struct LineEndingTests {
+    static let lesson = "# CRLF\n\nProse.\n\n```steps\ns = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))   # a comment\n```\n"
+
+    @Test("a file saved with Windows line endings reads like the same file with Unix ones")
+    func crlf() throws {
+        let unix = DocumentParser.parse(text: Self.lesson, path: "t.md")
+        let windows = DocumentParser.parse(data: Data(Self.lesson.replacingOccurrences(of: "\n", with: "\r\n").utf8), path: "t.md")
+        #expect(windows.diagnostics.isEmpty, "\(windows.diagnostics)")
+        let u = try #require(unix.document), w = try #require(windows.document)
+        #expect(w.lines == u.lines)
+        #expect(w.steps.map(\.source) == ["s = socket(AF_INET, SOCK_STREAM)", "s.bind((\"127.0.0.1\", 0))"])
+        #expect(w.steps == u.steps)
+        #expect(Checker.check(w).isEmpty)
+    }
+}
