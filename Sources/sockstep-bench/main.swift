@@ -347,7 +347,7 @@ let typicalStepRatio = median(stepRatios)
 let courseInFlight = measured.map(\.inFlight).reduce(0, +)
 
 print("Whole course (\(documents.count) files, \(documents.map { $0.1.steps.count }.reduce(0, +)) steps)")
-print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (+ \(ms(courseWaits)) ms of deliberate timeout waits; of it \(ms(courseInFlight)) ms in-flight waits)")
+print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (left out: \(ms(courseWaits)) ms of deliberate timeouts; in it: \(ms(courseInFlight)) ms in-flight)")
 print("  as one command                 \(pad(ms(courseCommand), 8)) ms   (sockstep run --quiet FILES, waits excluded)")
 print("  Python baseline, one per file  \(pad(ms(coursePython), 8)) ms   (sum of whole commands, waits excluded)")
 print("Start-up")
