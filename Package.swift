@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
         .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
+        // Runs exercises' checks against students' programs and writes the reports.
+        .target(name: "Grader", dependencies: ["Explain", "Render", "Runner", "ScenarioFormat", "Sockets"]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export"]),
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
         // `swift run -c release sockstep-bench`: the figures in README.md's performance section.
         .executableTarget(name: "sockstep-bench", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
@@ -37,6 +39,7 @@ let package = Package(
                     exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "GraderTests", dependencies: ["Grader", "SockstepCLI", "Runner", "ScenarioFormat", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

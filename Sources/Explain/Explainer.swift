@@ -58,13 +58,25 @@ public enum Explainer {
             pyExc = "TimeoutError"
         case .error(let errno):
             let entry = ErrnoCatalog.entry(errno.name)
-            summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(entry?.meaning ?? errno.message)"
+            // Datagram sockets have no connections: some errnos mean something else for them.
+            let datagram = f["kind"].map { $0.contains("UDP") || $0.contains("datagram") } ?? false
+            let meaning = (datagram ? entry?.datagramMeaning : nil) ?? entry?.meaning ?? errno.message
+            summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(meaning)"
             var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
             if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
+            // Unix-domain sockets have paths and no TCP: their own causes for the errnos that differ.
+            if f["kind"]?.contains("Unix") == true {
+                switch errno.name {
+                case "EADDRINUSE": cause = "A file already exists at \(f["address"] ?? "that path"): a Unix socket's file stays on disk after the socket is closed. Remove it (os.unlink) before binding again, or use a new name."
+                case "EPIPE": cause = "The peer has closed its end, so nothing can be sent any more."
+                case "ECONNREFUSED": cause = "The file exists, but no socket is listening on it (its server closed or never called listen)."
+                default: break
+                }
+            }
             if !cause.isEmpty { details.append(cause) }
-            fix = entry?.fix
+            fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
             pyExc = entry?.python ?? "OSError"
             man = entry?.manPages ?? man
         case .value(let v):
@@ -74,7 +86,8 @@ public enum Explainer {
         for note in e.notes { if let s = describe(note, e) { details.append(s) } }
 
         var states: [String] = []
-        for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver) {
+        for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
+            && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
             states.append("`\(c.socket)` is now \(c.to): \(entry.meaning)")
         }
@@ -97,7 +110,11 @@ public enum Explainer {
         case "bind":
             return "Bound \(sock) to \(f["address"] ?? "its address")."
         case "listen":
-            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues up to \(f["backlog"] ?? "128") finished connections (the backlog) for accept."
+            let backlog = Int(f["backlog"] ?? "128") ?? 128
+            if f["kind"]?.contains("Unix") == true {
+                return "\(sock) now listens\(f["address"].map { " at \($0)" } ?? ""): clients that connect to that path wait in its queue (up to \(backlog)) until accept takes them."
+            }
+            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues finished connections for accept — up to \(backlog + 1), since Linux allows one more than the backlog of \(backlog)."
         case "connect":
             if f["kind"]?.contains("TCP") == true {
                 return "Connected \(sock) to \(f["address"] ?? "the server"). The three-way handshake (SYN, SYN-ACK, ACK) completed inside the call, as it does on loopback."
@@ -111,18 +128,36 @@ public enum Explainer {
             return "Connected \(sock) to \(f["address"] ?? "the server"); connect_ex returned 0."
         case "accept":
             return "\(sock) handed out the next connection, from \(f["address"] ?? "a client"), as a new socket `\(f["new"] ?? "conn")` (descriptor \(f["newfd"] ?? "?")). \(sock) keeps listening for more."
-        case "send":
-            if case .int(let n) = value { return "The kernel took \(n) of \(f["total"] ?? "\(n)") bytes into \(sock)'s send buffer\(f["address"].map { " for \($0)" } ?? ""); on loopback they reach the peer's receive buffer at once." }
-        case "sendall":
-            return "Sent all \(f["total"] ?? "the") bytes; on loopback they are already waiting in the peer's receive buffer."
+        case "send", "sendall":
+            let n: String = { if case .int(let n) = value { return String(n) }; return f["total"] ?? "the" }()
+            let took = e.call == "send" && n != f["total"] ? "\(n) of \(f["total"] ?? n)" : n
+            let kind = f["kind"] ?? ""
+            if kind.contains("UDP") || kind.contains("datagram") {
+                return "Sent one datagram of \(n) bytes\(f["address"].map { " to \($0)" } ?? " to the connected peer")."
+            }
+            let head = e.call == "send" ? "The kernel took \(took) bytes into \(sock)'s send buffer" : "Sent all \(n) bytes"
+            if kind.contains("TCP") {
+                if let q = Int(f["inflight"] ?? "0"), q > 0 {
+                    return "\(head); \(q) of them are still on their way (not yet acknowledged by the peer)."
+                }
+                return "\(head); on loopback they have already reached the peer's receive buffer."
+            }
+            return "\(head); the peer can read them now."
         case "sendto":
             if case .int(let n) = value { return "Sent one datagram of \(n) bytes to \(f["address"] ?? "the address")." }
+        case "recvall":
+            if case .bytes(let b) = value {
+                return "Received \(b.count) byte\(b.count == 1 ? "" : "s") in \(f["calls"] ?? "several") recv call\(f["calls"] == "1" ? "" : "s")\(b.count < Int(f["total"] ?? "") ?? 0 ? ", fewer than the \(f["total"]!) asked for: the peer closed first" : ""): \(Value.pythonRepr(bytes: b, limit: 40))."
+            }
         case "recv", "recvfrom":
             let data: [UInt8]
             if case .bytes(let b) = value { data = b } else if case .tuple(let t) = value, case .bytes(let b)? = t.first { data = b } else { data = [] }
             if data.isEmpty {
-                if f["kind"]?.contains("TCP") == true || f["kind"]?.contains("stream") == true {
+                if f["kind"]?.contains("TCP") == true {
                     return "Received b'' — the end of the stream: the peer closed its side (its FIN arrived). There is nothing more to read; close the socket."
+                }
+                if f["kind"]?.contains("stream") == true {
+                    return "Received b'' — the end of the stream: the peer closed its end. There is nothing more to read; close the socket."
                 }
                 return "Received an empty datagram."
             }
@@ -138,11 +173,24 @@ public enum Explainer {
             if e.notes.contains(where: { if case .text(let t) = $0 { return t.contains("already closed") }; return false }) {
                 return "\(sock) was already closed; a second close() does nothing in Python."
             }
-            if f["kind"]?.contains("TCP") == true { return "Closed \(sock): its descriptor is free again. If it was connected, the kernel sent a FIN (or a reset, if unread data was waiting) to the peer." }
-            return "Closed \(sock): its descriptor is free again."
+            switch f["close"] {
+            case "listener": return "Closed \(sock): it stops listening, and connections still waiting in its queue are reset."
+            case "reset": return "Closed \(sock) with \(f["unread"] ?? "some") unread byte\(f["unread"] == "1" ? "" : "s") still in its receive buffer: instead of a FIN, the kernel sent a reset (RST), and the peer's next call fails with ECONNRESET. Read everything before closing to avoid it."
+            case "linger-reset": return "Closed \(sock) with SO_LINGER set to 0: the kernel sent a reset (RST) instead of a FIN; the peer's next call fails with ECONNRESET."
+            case "fin": return "Closed \(sock): the kernel sent a FIN to the peer, which will read end-of-stream (b'') once it has read what was sent."
+            case "fin-last": return "Closed \(sock): the peer had already closed, so this FIN ends the conversation in both directions."
+            case "after-shutdown": return "Closed \(sock): its FIN already went at shutdown(); now the descriptor is free too."
+            case "unix-eof": return "Closed \(sock): the peer will read end-of-stream (b'')."
+            case "unix-listener": return "Closed \(sock): it stops listening. Its socket file stays on disk until it is removed."
+            default: return "Closed \(sock): its descriptor is free again."
+            }
         case "getsockname": return "\(sock)'s own address is \(value)."
-        case "getpeername": return "\(sock) is connected to \(value)."
-        case "setsockopt": return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."
+        case "getpeername":
+            if value == .string("") { return "\(sock) is connected to an unnamed socket (its peer never bound a path)." }
+            return "\(sock) is connected to \(value)."
+        case "setsockopt":
+            if let real = f["real"] { return "Set \(f["option"] ?? "the option") on \(sock): asked for \(f["value"] ?? "a value"), the kernel uses \(real)." }
+            return "Set \(f["option"] ?? "the option") to \(f["value"] ?? "the value") on \(sock)."
         case "getsockopt": return "\(f["option"] ?? "The option") of \(sock) is \(value)."
         case "settimeout":
             if case .none? = e.step.call.methodCall?.args.first?.expr { return "\(sock) is blocking again: calls wait as long as they need." }
@@ -176,7 +224,12 @@ public enum Explainer {
             if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st): \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."
         case "unacked": return "\(value) bytes sent by \(sock) are not yet acknowledged."
-        case "pending": return "\(value) finished connection\(value == .int(1) ? "" : "s") wait\(value == .int(1) ? "s" : "") in \(sock)'s accept queue."
+        case "pending":
+            var text = "\(value) finished connection\(value == .int(1) ? "" : "s") wait\(value == .int(1) ? "s" : "") in \(sock)'s accept queue: each handshake is complete, and accept hands them out oldest first."
+            if case .int(let n) = value, let row = e.sockets.first(where: { $0.name == e.receiver }), let b = row.backlog, n > b {
+                text += " That is one more than the backlog of \(b): Linux counts the queue as full only when it holds more than the backlog. Further clients stay in SYN_SENT: their SYNs are dropped until accept makes room, and they retry after a second."
+            }
+            return text
         default: break
         }
         if let entry = CallCatalog.entry(e.call) {

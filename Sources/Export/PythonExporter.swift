@@ -60,7 +60,7 @@ struct PythonExporter {
                 StepShape.addressArgument(name, argCount: args.count) == i ? try address(n) : try expr(n)
             }
             if name == "sendto", a.count == 2 { a = [a[0], a[1]] }
-            if name == "setsockopt" || name == "getsockopt" {
+            if name == "setsockopt" || name == "getsockopt" || name == "recvall" {
                 // Python wants packed structs for some options: helpers take sockstep's values.
                 call = "\(name)(\(([receiver] + a).joined(separator: ", ")))"
             } else {
@@ -457,6 +457,17 @@ struct PythonExporter {
         elif level == socket.IPPROTO_IP and option == socket.IP_MULTICAST_IF and isinstance(value, str):
             value = socket.inet_aton(value)
         return s.setsockopt(level, option, value)
+
+
+    def recvall(s, n, flags=0):
+        """The loop every tutorial writes: recv until n bytes have arrived or the peer closed."""
+        data = b""
+        while len(data) < n:
+            chunk = s.recv(n - len(data), flags)
+            if not chunk:
+                break
+            data += chunk
+        return data
 
 
     def getsockopt(s, level, option, buflen=None):

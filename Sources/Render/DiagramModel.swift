@@ -568,6 +568,14 @@ struct Builder {
                 return [.arrow(from: me, to: to, label: "RST", detail: (old.readable ?? 0) > 0 ? "unread data" : nil, kind: .rst)]
             }
             return [.arrow(from: me, to: to, label: "FIN", detail: nil, kind: .fin)]
+        case "recv", "recvall":
+            // Bytes from a peer outside the run (the program under test) are drawn when they arrive:
+            // no step of the run sent them.
+            guard let snap, snap.type == "SOCK_STREAM", peer(of: socket) == nil, let from = peerActor(of: socket),
+                  case .value(.bytes(let b)) = e.outcome else { return [] }
+            if b.isEmpty { return [.arrow(from: from, to: me, label: "FIN", detail: nil, kind: .fin)] }
+            return [.arrow(from: from, to: me, label: Value.pythonRepr(bytes: Array(b.prefix(48)), limit: 48),
+                           detail: b.count == 1 ? "1 byte" : "\(b.count) bytes", kind: .data)]
         case "socketpair":
             if case .value(.tuple(let items)) = e.outcome, items.count == 2, case .socket(let x) = items[0], case .socket(let y) = items[1] {
                 links[x] = y

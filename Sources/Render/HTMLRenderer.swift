@@ -186,7 +186,7 @@ public enum HTMLRenderer {
         guard !model.actors.isEmpty else { return s + "<p>No socket was created, so there is nothing to draw.</p></section>" }
         s += "<figure><div class=\"scroll\">" + SVGDiagram.render(model: model, title: title, id: id) + "</div>"
         s += "<figcaption>Columns: " + model.actors.map { a in
-            "<strong>\(escape(a.name))</strong>" + (a.outside ? " (nothing of this run at that address)" : a.sockets.count > 1 ? " (sockets " + a.sockets.map(escape).joined(separator: ", ") + ")" : "")
+            "<strong>\(escape(a.name))</strong>" + (a.outside ? " (outside this run: another program, or nothing, at that address)" : a.sockets.count > 1 ? " (sockets " + a.sockets.map(escape).joined(separator: ", ") + ")" : "")
         }.joined(separator: ", ") + ". Time goes down.</figcaption></figure>"
         s += "<div class=\"scroll\"><table class=\"sequence\"><caption>The same exchange, step by step</caption>"
         s += "<thead><tr><th scope=\"col\">step</th><th scope=\"col\">what happened</th></tr></thead><tbody>"

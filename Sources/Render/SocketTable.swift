@@ -4,15 +4,20 @@ import Runner
 public enum SocketTableRenderer {
     public static func render(_ rows: [SocketSnapshot], indent: String, style: Style) -> String {
         guard !rows.isEmpty else { return indent + style.dim("(no sockets)") }
-        let header = ["name", "fd", "kind", "local", "peer", "state", "to read", "unacked"]
+        // An accepted connection names its listening parent; the column shows only when one exists.
+        let showParent = rows.contains { $0.parent != nil }
+        var header = ["name", "fd", "kind", "local", "peer", "state", "to read", "unacked"]
+        if showParent { header.append("accepted from") }
         var table: [[String]] = [header]
         for r in rows {
             let kind = kindLabel(r)
             var state = r.state ?? "-"
             if let p = r.pending, let b = r.backlog { state += " (\(p)/\(b) waiting)" }
             if r.closed { state += " (closed)" }
-            table.append([r.name, r.fd.map(String.init) ?? "-", kind, r.local ?? "-", r.peer ?? "-", state,
-                          r.readable.map(String.init) ?? "-", r.unacked.map(String.init) ?? "-"])
+            var row = [r.name, r.fd.map(String.init) ?? "-", kind, r.local ?? "-", r.peer ?? "-", state,
+                       r.readable.map(String.init) ?? "-", r.unacked.map(String.init) ?? "-"]
+            if showParent { row.append(r.parent ?? "-") }
+            table.append(row)
         }
         var widths = [Int](repeating: 0, count: header.count)
         for row in table { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
@@ -39,10 +44,11 @@ public enum SocketTableRenderer {
         var parts = [r.name, kindLabel(r)]
         if let l = r.local { parts.append(l) }
         if let p = r.peer { parts.append("→ " + p) }
+        if let parent = r.parent { parts.append("accepted from " + parent) }
         if let s = r.state { parts.append(s + (r.closed ? " (closed)" : "")) }
         if let p = r.pending, let b = r.backlog { parts.append("\(p) of \(b) waiting to be accepted") }
-        if let n = r.readable, n > 0 { parts.append("\(n) bytes to read") }
-        if let n = r.unacked, n > 0 { parts.append("\(n) bytes unacknowledged") }
+        if let n = r.readable, n > 0 { parts.append("\(n) byte\(n == 1 ? "" : "s") to read") }
+        if let n = r.unacked, n > 0 { parts.append("\(n) byte\(n == 1 ? "" : "s") unacknowledged") }
         return parts.joined(separator: "  ")
     }
 }

@@ -61,7 +61,7 @@ public struct TerminalRenderer: Sendable {
         if let fix = x.fix, !e.verdict.isSuccess || e.verdict == .expectedError {
             out += indent + style.cyan("help: ") + wrap(fix, width: textWidth - 6, indent: indent + "      ") + "\n"
         }
-        if let py = x.pythonException, !e.verdict.isSuccess || e.verdict == .expectedError {
+        if let py = x.pythonException, !x.summary.hasPrefix("Python raises"), !e.verdict.isSuccess || e.verdict == .expectedError {
             out += indent + style.dim("Python raises \(py)" + (x.manPages.isEmpty ? "" : "; see man \(x.manPages.joined(separator: ", "))")) + "\n"
         }
         for s in e.syscalls { out += indent + style.dim("strace  " + s) + "\n" }

@@ -87,9 +87,12 @@ extension Session {
     /// may have reused it for another socket).
     func requireOpen(_ e: SocketEntry, _ ctx: inout CallContext, _ call: String) throws {
         if e.closed {
-            ctx.syscalls.append("\(call)(-1, ...) = -1 EBADF (Bad file descriptor)")
+            // Python really makes the call with descriptor -1; so does sockstep, and the kernel answers.
+            var err = Errno.EBADF
+            if case .failure(let real) = Posix.localAddress(SocketFD(rawValue: -1)) { err = real }
+            ctx.syscalls.append("\(call)(-1, ...) = \(Strace.error(err))")
             ctx.notes.append(.text("`\(e.name)` was closed\(e.closedLine.map { " on line \($0)" } ?? ""): Python sets its descriptor to -1, so every call fails with EBADF"))
-            throw StepStop(outcome: .error(.EBADF))
+            throw StepStop(outcome: .error(err))
         }
     }
 
@@ -131,8 +134,11 @@ extension Session {
         if let info = Posix.tcpInfo(e.fd), info.state == .listen, info.unacked > info.sacked { return false } // queue full: SYNs are dropped
         return entries.contains { other in
             guard !other.closed, other.isTCP, Posix.tcpInfo(other.fd)?.state == .synSent else { return false }
-            if case .success(let p) = Posix.peerAddress(other.fd) { return p == local || (local.isWildcard && p.port == local.port) }
-            return false
+            // getpeername fails in SYN_SENT (ENOTCONN), so use where the connect went.
+            let target: SocketAddress?
+            if case .success(let p) = Posix.peerAddress(other.fd) { target = p } else { target = other.connectTarget }
+            guard let p = target else { return false }
+            return p == local || (local.isWildcard && p.port == local.port)
         }
     }
 
@@ -156,6 +162,8 @@ extension Session {
             }
             if case .success(let l) = Posix.localAddress(e.fd) { e.lastLocal = l }
             if case .success(let p) = Posix.peerAddress(e.fd) { e.lastPeer = p }
+            ctx.facts["close"] = closeKind(e)
+            if let unread = Posix.bytesReadable(e.fd), unread > 0 { ctx.facts["unread"] = String(unread) }
             let r = Posix.close(e.fd)
             e.closed = true
             e.closedLine = ctx.step.location.line
@@ -238,16 +246,19 @@ extension Session {
                 if args.count == 3 { flags = Int32(truncatingIfNeeded: try int(args[1], "flags")) }
                 dest = try address(args[args.count - 1], family: e.family, call: "sendto")
                 if let d = dest, case .ipv4(let h, _) = d, SocketAddress.isMulticastIPv4(h) {
-                    // A group on loopback only: leave by 127.0.0.1 and never cross a router (TTL 0... 1 hop max).
+                    // A group on loopback only: leave by 127.0.0.1, with TTL 0 so no router would ever forward it.
                     _ = Posix.setMulticastInterface(e.fd, interface: "127.0.0.1")
-                    ctx.notes.append(.text("sockstep sends multicast by the loopback interface only"))
+                    _ = Posix.setOption(e.fd, level: SocketConstants.named("IPPROTO_IP")!.value, name: SocketConstants.named("IP_MULTICAST_TTL")!.value, value: 0)
+                    ctx.syscalls.append("setsockopt(\(fd), IPPROTO_IP, IP_MULTICAST_IF, inet_addr(\"127.0.0.1\"), 4) = 0")
+                    ctx.syscalls.append("setsockopt(\(fd), IPPROTO_IP, IP_MULTICAST_TTL, [0], 4) = 0")
+                    ctx.notes.append(.text("sockstep sends multicast by the loopback interface only, with a TTL of 0: every member of the group on this machine gets one copy, and no router would forward it"))
                 }
             } else if args.count > 1 {
                 flags = Int32(truncatingIfNeeded: try int(args[1], "flags"))
             }
             return try send(e, data, flags: flags, to: dest, all: name == "sendall", ctx: &ctx)
 
-        case "recv", "recvfrom":
+        case "recv", "recvfrom", "recvall":
             let n = try int(args[0], "bufsize")
             guard n >= 0 else { throw StepStop(outcome: .pythonError(name: "ValueError", message: "negative buffersize in \(name)")) }
             guard n <= Checker.maximumPayload else {
@@ -255,6 +266,7 @@ extension Session {
                                                  help: "a socket hands out what has arrived whatever you ask: recv(4096) in a loop is the usual way"))
             }
             let flags = args.count > 1 ? Int32(truncatingIfNeeded: try int(args[1], "flags")) : 0
+            if name == "recvall" { return try receiveAll(e, count: n, flags: flags, ctx: &ctx) }
             return try receive(e, max: n, flags: flags, from: name == "recvfrom", ctx: &ctx)
 
         case "shutdown":
@@ -287,9 +299,30 @@ extension Session {
         }
     }
 
+    /// What close() will do to the peer, known before the descriptor goes: the explanation says it.
+    func closeKind(_ e: SocketEntry) -> String {
+        guard e.isStream else { return "datagram" }
+        if e.isTCP {
+            guard let info = Posix.tcpInfo(e.fd), let st = info.state else { return "plain" }
+            if st == .listen { return "listener" }
+            if case .success((true, 0)) = Posix.getLinger(e.fd), st == .established || st == .closeWait { return "linger-reset" }
+            if let unread = Posix.bytesReadable(e.fd), unread > 0, st != .closed { return "reset" }
+            switch st {
+            case .established: return "fin"
+            case .closeWait: return "fin-last"
+            case .finWait1, .finWait2: return "after-shutdown"
+            default: return "plain"
+            }
+        }
+        if case .success(let l) = Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "unix-listener" }
+        if case .success = Posix.peerAddress(e.fd) { return "unix-eof" }
+        return "plain"
+    }
+
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
         ctx.facts["address"] = describe(a)
+        e.connectTarget = a
         let r = Posix.connect(e.fd, a)
         let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
         switch r {
@@ -370,6 +403,10 @@ extension Session {
                         waited = true
                         if waitInFlight(e, .readable, seconds: options.inFlightDeadline, what: "a handshake", ctx: &ctx) { continue }
                     }
+                    if !waited, peerWait > 0 {
+                        waited = true
+                        if waitInFlight(e, .readable, seconds: peerWait, what: "a connection from the program", ctx: &ctx) { continue }
+                    }
                     ctx.syscalls.append("accept4(\(fd), ...) = ? <blocks>")
                     let listening = Posix.tcpInfo(e.fd)?.state == .listen || e.backlog != nil
                     return .blocked(reason: listening ? "no client has connected yet: the accept queue is empty" : "the socket is not listening")
@@ -392,6 +429,9 @@ extension Session {
             let destText = dest.map { "\($0.straceText), \($0.straceLength)" } ?? "NULL, 0"
             return "sendto(\(fd), \(Strace.string(chunk)), \(n), \(Strace.flags(flags)), \(destText)) = \(result)"
         }
+        defer {
+            if e.isTCP, let q = Posix.bytesUnacknowledged(e.fd) { ctx.facts["inflight"] = String(q) }
+        }
         repeat {
             let chunk = sent == 0 ? data : Array(data[sent...])
             switch Posix.send(e.fd, chunk, flags: flags | MSG_DONTWAIT_, to: dest) {
@@ -413,6 +453,10 @@ extension Session {
                     ctx.syscalls.append(callText(data.count - sent, "? <timed out>"))
                     return .timedOut(seconds: t)
                 case .blocking:
+                    if !waited, peerWait > 0 {
+                        waited = true
+                        if waitInFlight(e, .writable, seconds: peerWait, what: "room in the send buffer", ctx: &ctx) { continue }
+                    }
                     ctx.syscalls.append(callText(data.count - sent, "? <blocks>"))
                     return .blocked(reason: "the send buffer and the peer's receive buffer are full: \(sent) of \(data.count) bytes went out, and the rest can only go when the peer reads")
                 }
@@ -435,9 +479,8 @@ extension Session {
                 let fromText = from ? (r.from.map { "\($0.straceText), [\($0.straceLength)]" } ?? "NULL, NULL") : "NULL, NULL"
                 ctx.syscalls.append("recvfrom(\(fd), \(shown), \(n), \(Strace.flags(flags)), \(fromText)) = \(r.bytes.count)")
                 if r.truncated { ctx.notes.append(.truncated(kept: r.bytes.count, full: r.fullLength)) }
-                else if e.isStream, !r.bytes.isEmpty, r.bytes.count < n {
-                    ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: Posix.bytesReadable(e.fd) ?? 0))
-                } else if e.isStream, r.bytes.count == n, n > 0, let left = Posix.bytesReadable(e.fd), left > 0 {
+                else if e.isStream, !r.bytes.isEmpty, let left = Posix.bytesReadable(e.fd), left > 0 || (r.bytes.count < n && bytesInFlight(to: e)) {
+                    // Only worth saying when the message really is split: more is queued or on its way.
                     ctx.notes.append(.shortRead(got: r.bytes.count, asked: n, stillQueued: left))
                 }
                 if r.bytes.isEmpty && n > 0 && e.isStream { ctx.notes.append(.peerClosed) }
@@ -472,6 +515,10 @@ extension Session {
                     waited = true
                     if waitInFlight(e, .readable, seconds: options.inFlightDeadline, what: "bytes in flight", ctx: &ctx) { continue }
                 }
+                if !waited, peerWait > 0 {
+                    waited = true
+                    if waitInFlight(e, .readable, seconds: peerWait, what: "the program's answer", ctx: &ctx) { continue }
+                }
                 ctx.syscalls.append("recvfrom(\(fd), ..., \(n), \(Strace.flags(flags)), NULL, NULL) = ? <blocks>")
                 let connected: Bool = { if case .success = Posix.peerAddress(e.fd) { return true }; return false }()
                 let reason: String
@@ -485,6 +532,100 @@ extension Session {
                 return .error(err)
             }
         }
+    }
+
+    /// `recvall(n)`: the loop every tutorial writes around recv, until n bytes have arrived or the
+    /// peer closed. Each turn is one real recv; the loop waits (poll, deadline) only while the peer's
+    /// bytes are still in flight, and reports `blocks` when nothing more can come.
+    func receiveAll(_ e: SocketEntry, count n: Int, flags: Int32, ctx: inout CallContext) throws -> Outcome {
+        let fd = e.fd.rawValue
+        var got: [UInt8] = []
+        got.reserveCapacity(n)
+        var calls = 0
+        var sizes: [Int] = []
+        func record(_ result: String) {
+            // One line per call would bury the table for a megabyte: the first few, then a count.
+            if calls <= 3 { ctx.syscalls.append("recvfrom(\(fd), ..., \(n - got.count), \(Strace.flags(flags)), NULL, NULL) = \(result)") }
+        }
+        func finish() {
+            if calls > 3 { ctx.syscalls.append("... \(calls - 3) more recvfrom calls, \(calls) in all") }
+            ctx.facts["calls"] = String(calls)
+            ctx.facts["total"] = String(n)
+            ctx.notes.append(.text("the loop ran \(calls) time\(calls == 1 ? "" : "s") around recv and got \(got.count) of \(n) bytes\(sizes.count > 1 ? " (\(sizes.prefix(6).map(String.init).joined(separator: ", "))\(sizes.count > 6 ? ", …" : "") per call)" : ""): TCP hands out what has arrived, not messages"))
+        }
+        let start = MonotonicInstant.now()
+        let deadline = start.adding(seconds: options.inFlightDeadline)
+        while got.count < n {
+            calls += 1
+            switch Posix.receive(e.fd, max: n - got.count, flags: flags | MSG_DONTWAIT_, datagram: !e.isStream) {
+            case .done(let r):
+                record(String(r.bytes.count))
+                if r.bytes.isEmpty {
+                    finish()
+                    ctx.notes.append(.text("the peer closed after \(got.count) bytes: the loop ends early with what arrived"))
+                    return .value(.bytes(got))
+                }
+                got += r.bytes
+                sizes.append(r.bytes.count)
+            case .wouldBlock:
+                calls -= 1
+                if e.mode == .nonBlocking {
+                    calls += 1
+                    record("-1 EAGAIN (Resource temporarily unavailable)")
+                    finish()
+                    return .error(.EAGAIN)
+                }
+                // Wait only while the peer's bytes are on their way, never for what might never come.
+                if bytesInFlight(to: e), MonotonicInstant.now() < deadline,
+                   Posix.wait(e.fd, for: .readable, deadline: deadline) {
+                    continue
+                }
+                let ms = Int(MonotonicInstant.now().seconds(since: start) * 1000)
+                if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "bytes in flight")) }
+                ctx.syscalls.append("recvfrom(\(fd), ..., \(n - got.count), \(Strace.flags(flags)), NULL, NULL) = ? <blocks>")
+                finish()
+                return .blocked(reason: "only \(got.count) of \(n) bytes have arrived, nothing more is on its way, and the peer has not closed")
+            case .failed(let err):
+                record(Strace.error(err))
+                finish()
+                return .error(err)
+            }
+        }
+        let ms = Int(MonotonicInstant.now().seconds(since: start) * 1000)
+        if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "bytes in flight")) }
+        finish()
+        return .value(.bytes(got))
+    }
+
+    /// Why `select` found a socket ready or not, from what the kernel holds for it right now.
+    func readinessReason(_ e: SocketEntry, _ rev: Posix.PollEvents, watching: Posix.PollEvents) -> String {
+        let ready = !rev.intersection(watching.union([.error, .hangup])).isEmpty
+        let n = "`\(e.name)`"
+        let listening = e.isTCP ? Posix.tcpInfo(e.fd)?.state == .listen : kernelState(e) == "LISTENING"
+        // Never read SO_ERROR here: reading it clears it, and the lesson's next step wants it.
+        let pendingError = rev.contains(.error)
+        if watching == .readable {
+            if listening {
+                let p = Posix.tcpInfo(e.fd).map { Int($0.unacked) } ?? 0
+                return ready ? "\(n) is readable: \(e.isTCP ? "\(p) connection\(p == 1 ? " waits" : "s wait")" : "a connection waits") in its accept queue, so accept will not wait"
+                             : "\(n) is not readable: no connection waits to be accepted"
+            }
+            if !ready { return "\(n) is not readable: nothing has arrived and the peer has not closed, so recv would wait" }
+            let queued = Posix.bytesReadable(e.fd) ?? 0
+            if pendingError { return "\(n) is readable: an error is pending, and the next call reports it (getsockopt SO_ERROR reads it)" }
+            if queued > 0 { return "\(n) is readable: \(queued) byte\(queued == 1 ? "" : "s") wait\(queued == 1 ? "s" : "") in its receive buffer" }
+            if rev.contains(.urgent) { return "\(n) is readable: urgent data (MSG_OOB) has arrived" }
+            return e.isStream ? "\(n) is readable: the peer closed its side, so recv returns b'' (end of stream) at once" : "\(n) is readable: an empty datagram waits"
+        }
+        if watching == .writable {
+            if !ready {
+                if e.isTCP, Posix.tcpInfo(e.fd)?.state == .synSent { return "\(n) is not writable: its handshake has not finished (SYN_SENT)" }
+                return "\(n) is not writable: its send buffer is full until the peer reads"
+            }
+            if pendingError { return "\(n) is writable because its attempt is over, with an error: getsockopt SO_ERROR tells which" }
+            return "\(n) is writable: there is room in its send buffer\(e.isTCP ? " (a finished non-blocking connect shows up this way too)" : "")"
+        }
+        return ready ? "\(n) has an exceptional condition: urgent data (MSG_OOB) is waiting" : "\(n) has no exceptional condition: no urgent data is waiting"
     }
 
     // MARK: options
@@ -507,15 +648,15 @@ extension Session {
             r = Posix.setTimeoutOption(e.fd, name: option, seconds: t)
             if case .success = r { if optName == "SO_RCVTIMEO" { e.receiveTimeout = t } else { e.sendTimeout = t } }
             shown = "{tv_sec=\(Int(t)), tv_usec=\(Int((t - Double(Int(t))) * 1e6))}, 16"
-        case ("IP_ADD_MEMBERSHIP", .tuple(let items)) where items.count == 2:
+        case ("IP_ADD_MEMBERSHIP", .tuple(let items)) where items.count == 2, ("IP_DROP_MEMBERSHIP", .tuple(let items)) where items.count == 2:
             guard case .string(let group) = items[0], case .string(let iface) = items[1] else {
-                throw StepStop(outcome: .pythonError(name: "TypeError", message: "IP_ADD_MEMBERSHIP takes (group, interface) strings"))
+                throw StepStop(outcome: .pythonError(name: "TypeError", message: "\(optName) takes (group, interface) strings"))
             }
             guard AddressPolicy.isAllowedMulticast(group), SocketAddress.isLoopbackIPv4(iface) else {
                 throw StepStop(outcome: .refused(message: "sockstep joins groups in 239.0.0.0/8 on the loopback interface only",
-                                                 help: "write `setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, (\"239.1.2.3\", \"127.0.0.1\"))`"))
+                                                 help: "write `setsockopt(IPPROTO_IP, \(optName), (\"239.1.2.3\", \"127.0.0.1\"))`"))
             }
-            r = Posix.joinGroup(e.fd, group: group, interface: iface)
+            r = Posix.joinGroup(e.fd, group: group, interface: iface, leave: optName == "IP_DROP_MEMBERSHIP")
             shown = "{imr_multiaddr=inet_addr(\"\(group)\"), imr_interface=inet_addr(\"\(iface)\")}, 8"
         case ("IP_MULTICAST_IF", .string(let iface)):
             guard SocketAddress.isLoopbackIPv4(iface) else {
@@ -534,6 +675,13 @@ extension Session {
         ctx.facts["option"] = optName
         ctx.facts["value"] = value.description
         if case .failure(let err) = r { return .error(err) }
+        if optName == "SO_RCVBUF" || optName == "SO_SNDBUF", case .int(let asked) = value,
+           case .success(let real) = Posix.getOption(e.fd, level: level, name: option) {
+            // Linux doubles the value (room for its own bookkeeping) and clamps it to the sysctl limits.
+            let why = Int(real) == asked * 2 ? "doubled it" : "adjusted it to its limits (doubled, then kept between the minimum and net.core.\(optName == "SO_RCVBUF" ? "r" : "w")mem_max)"
+            ctx.notes.append(.text("you asked for \(asked) bytes, but the kernel \(why): getsockopt now reads \(real). Half of it is room for the kernel's own bookkeeping (see socket(7))"))
+            ctx.facts["real"] = String(real)
+        }
         return .value(.none)
     }
 
@@ -580,7 +728,10 @@ extension Session {
         case "family": return .int(Int(e.family))
         case "type": return .int(Int(e.type))
         case "state":
-            return .string(kernelState(e) ?? (e.isStream ? "CLOSED" : "UNCONNECTED"))
+            if let st = kernelState(e) { return .string(st) }
+            if e.isStream || e.closed { return .string("CLOSED") }
+            // A datagram socket without a peer: the table's BOUND or UNBOUND.
+            return .string(unconnectedDatagramState(e) ?? "UNBOUND")
         default: break
         }
         if e.closed { throw StepStop(outcome: .error(.EBADF)) }
@@ -659,6 +810,8 @@ extension Session {
             guard case .success(let fd) = Posix.socket(family: family, type: SOCK_STREAM_, proto: 0) else { return .error(.EMFILE) }
             ctx.syscalls.append("socket(\(Strace.family(family)), SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = \(fd.rawValue)")
             let e = register(fd: fd, family: family, type: SOCK_STREAM_, name: ctx.step.targets.first ?? provisionalName(name == "create_server" ? "server" : "client"))
+            ctx.facts["socket"] = e.name
+            ctx.facts["kind"] = kindDescription(e)
             if name == "create_server" {
                 _ = Posix.setOption(fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_REUSEADDR")!.value, value: 1)
                 ctx.syscalls.append("setsockopt(\(fd.rawValue), SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0")
@@ -710,7 +863,9 @@ extension Session {
             let type = args.count > 3 ? Int32(truncatingIfNeeded: try int(args[3], "type")) : 0
             switch Posix.addressInfo(host: host, port: port, family: family, type: type) {
             case .success(let infos):
-                ctx.notes.append(.text("read from /etc/hosts: no DNS query left this machine"))
+                if !SocketAddress.isValidIPv4(host) && !SocketAddress.isValidIPv6(host) {
+                    ctx.notes.append(.text("read from /etc/hosts: no DNS query left this machine"))
+                }
                 let list = infos.map { i -> Value in
                     .tuple([.string(Strace.family(i.family)), .string(Strace.type(i.type)), .int(Int(i.proto)), .string(""), .from(i.address, runDirectory: nil)])
                 }
@@ -762,6 +917,9 @@ extension Session {
             let r = pick(lists[0], offset: 0, .readable)
             let w = pick(lists[1], offset: lists[0].count, .writable)
             let x = pick(lists[2], offset: lists[0].count + lists[1].count, .urgent)
+            for (i, e) in lists[0].enumerated() { ctx.notes.append(.text(readinessReason(e, rev[safe: i] ?? [], watching: .readable))) }
+            for (i, e) in lists[1].enumerated() { ctx.notes.append(.text(readinessReason(e, rev[safe: lists[0].count + i] ?? [], watching: .writable))) }
+            for (i, e) in lists[2].enumerated() { ctx.notes.append(.text(readinessReason(e, rev[safe: lists[0].count + lists[1].count + i] ?? [], watching: .urgent))) }
             ctx.syscalls.append("poll([\(items.map { "{fd=\($0.0.rawValue), events=\($0.1 == .readable ? "POLLIN" : $0.1 == .writable ? "POLLOUT" : "POLLPRI")}" }.joined(separator: ", "))], \(items.count), \(timeout.map { String(Int($0 * 1000)) } ?? "-1")) = \(r.count + w.count + x.count)")
             return .value(.tuple([.list(r), .list(w), .list(x)]))
 
@@ -769,4 +927,8 @@ extension Session {
             throw StepStop(outcome: .pythonError(name: "NameError", message: "name '\(name)' is not defined"))
         }
     }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

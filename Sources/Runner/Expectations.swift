@@ -72,7 +72,7 @@ public enum Expectations {
 
     static func describe(_ e: Expectation) -> String {
         switch e {
-        case .value(let n): return "\(n.expr)"
+        case .value(let n): return n.sourceText
         case .error(let name, _, _): return name
         case .pythonError(let name, _): return name
         case .blocks: return "blocks"
@@ -91,6 +91,10 @@ public enum Expectations {
         case (.int(let a), .float(let b)), (.float(let b), .int(let a)): return Double(a) == b
         case (.bool(let a), .int(let b)), (.int(let b), .bool(let a)): return (a ? 1 : 0) == b
         case (.socket(let a), .socket(let b)): return a == b
+        // getaddrinfo's families and types print as names but equal their numbers, like Python's IntEnum.
+        case (.string(let name), .int(let n)), (.int(let n), .string(let name)):
+            guard let c = SocketConstants.named(name) else { return false }
+            return Int(c.value) == n
         default: return v == p
         }
     }
@@ -122,15 +126,41 @@ extension Value {
 }
 
 extension Session {
+    /// The verdict for an outcome the caller put together (the grader joins reads that arrived in pieces).
+    public func verdict(for outcome: Outcome, expected: Expectation?) -> Verdict {
+        Expectations.verdict(for: outcome, expected: expected, session: self)
+    }
+
     /// Evaluates an expected value: like an argument, but `_` is a wildcard and state names are text.
     func evaluatePattern(_ node: Node) throws -> Value {
         switch node.expr {
         case .name("_"): return .string("\u{0}_")
-        case .name(let n) where TCPState(name: n) != nil || ["LISTENING", "CONNECTED", "UNCONNECTED", "BOUND", "UNBOUND"].contains(n):
+        case .name(let n) where TCPState(name: n) != nil || Checker.otherStates.contains(n):
             return .string(TCPState(name: n)?.name ?? n)
         case .tuple(let items): return .tuple(try items.map(evaluatePattern))
         case .list(let items): return .list(try items.map(evaluatePattern))
         default: return try evaluate(node)
+        }
+    }
+}
+
+extension Node {
+    /// The expression as a step would write it, for "expected:" lines.
+    var sourceText: String {
+        switch expr {
+        case .int(let v): return String(v)
+        case .float(let d): return String(d)
+        case .string(let s): return Value.pythonRepr(string: s)
+        case .bytes(let b): return Value.pythonRepr(bytes: b)
+        case .bool(let b): return b ? "True" : "False"
+        case .none: return "None"
+        case .name(let n): return n
+        case .attribute(let base, let attr): return base.sourceText + "." + attr
+        case .call(let callee, let args): return callee.sourceText + "(" + args.map(\.sourceText).joined(separator: ", ") + ")"
+        case .tuple(let items): return "(" + items.map(\.sourceText).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let items): return "[" + items.map(\.sourceText).joined(separator: ", ") + "]"
+        case .binary(let op, let a, let b): return a.sourceText + " " + op.rawValue + " " + b.sourceText
+        case .negate(let a): return "-" + a.sourceText
         }
     }
 }

@@ -30,6 +30,10 @@ public final class Session {
     var externals: [String: SocketAddress] = [:]
     /// Names the steps gave, in creation order, used when a call's result is not assigned.
     var autoNameCounter: [String: Int] = [:]
+    /// How long a blocking call waits, with poll, for a peer outside the run (the program under
+    /// test) before it counts as blocked. Lessons keep 0: nothing outside the run can end a wait,
+    /// so `blocks` is proven at once. The grader sets it before each step.
+    public var peerWait: Double = 0
 
     public init(options: RunOptions = RunOptions()) {
         self.options = options
@@ -47,6 +51,20 @@ public final class Session {
             e.closed = true
         }
         if let dir = runDirectory { TempDirectory.remove(dir) }
+    }
+
+    /// Like `finish`, but first reads (and drops) what is still queued on each socket, so that the
+    /// close is a FIN, not the RST that Linux sends for a socket closed with unread data: a check
+    /// that stops early must not make the program under test see "connection reset".
+    public func finishGently() {
+        guard !finished else { return }
+        for e in entries where !e.closed && e.isStream {
+            var budget = Checker.maximumPayload
+            while budget > 0, case .done(let r) = Posix.receive(e.fd, max: 65536, flags: SocketConstants.named("MSG_DONTWAIT")!.value), !r.bytes.isEmpty {
+                budget -= r.bytes.count
+            }
+        }
+        finish()
     }
 
     /// Makes `name.address` (and `name.peer`) resolve to `address`: the grader's `program`.
@@ -375,6 +393,8 @@ public final class Session {
             if let local { e.lastLocal = local }
             if let peer { e.lastPeer = peer }
             var state = kernelState(e)
+            // In SYN_SENT getpeername fails; the table still shows where the handshake is going.
+            let peerShown = peer ?? (state == "SYN_SENT" ? e.connectTarget : nil)
             var pending: Int?
             var backlog: Int?
             var unacked: Int?
@@ -385,7 +405,7 @@ public final class Session {
                 }
             }
             if state == "LISTENING" { backlog = e.backlog }
-            if peer != nil && state != "LISTEN" && state != "LISTENING" { unacked = Posix.bytesUnacknowledged(e.fd) }
+            if e.isTCP && peer != nil && state != "LISTEN" { unacked = Posix.bytesUnacknowledged(e.fd) }
             let readable = (state == "LISTEN" || state == "LISTENING") ? nil : Posix.bytesReadable(e.fd)
             let unbound: Bool = {
                 guard let local else { return true }
@@ -394,7 +414,7 @@ public final class Session {
             }()
             if state == nil && !e.isStream { state = unbound ? "UNBOUND" : "BOUND" }
             rows.append(SocketSnapshot(name: e.name, fd: e.fd.rawValue, family: Strace.family(e.family), type: Strace.type(e.type),
-                                       local: unbound ? nil : local.map(describe), peer: peer.map(describe), state: state,
+                                       local: unbound ? nil : local.map(describe), peer: peerShown.map(describe), state: state,
                                        readable: readable, unacked: unacked, pending: pending, backlog: backlog,
                                        parent: e.parent, mode: e.mode.description, closed: false))
         }

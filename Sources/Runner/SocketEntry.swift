@@ -34,6 +34,8 @@ final class SocketEntry {
     /// Kept after close so the kernel's view (TIME_WAIT...) can still be found in /proc/net/tcp.
     var lastLocal: SocketAddress?
     var lastPeer: SocketAddress?
+    /// Where the last connect went: getpeername fails while a handshake is in SYN_SENT.
+    var connectTarget: SocketAddress?
     /// Closed, and no longer in the kernel's table either: it cannot come back, so stop looking.
     var goneFromKernel = false
 

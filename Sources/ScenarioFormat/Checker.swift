@@ -12,6 +12,12 @@ public enum Checker {
         case external
     }
 
+    /// Calls that return a tuple Python may unpack: `host, port = s.getsockname()`.
+    static let unpackable: Set<String> = ["getsockname", "getpeername", "select"]
+
+    /// States of sockets that are not TCP (Unix-domain streams, datagram sockets), as `.state` reads them.
+    public static let otherStates = ["LISTENING", "CONNECTED", "UNCONNECTED", "BOUND", "UNBOUND"]
+
     /// Largest payload or buffer one step may use: bigger would only fill memory, not teach.
     public static let maximumPayload = 16 * 1024 * 1024
 
@@ -136,7 +142,7 @@ struct StepChecker {
                 diagnostics.append(Diagnostic(at: step.targetLocations[0], length: step.targets.joined(separator: ", ").count,
                     "`\(signature?.name ?? "this call")` returns \(arity) values, but \(step.targets.count) names are given",
                     help: signature.map { "write it like `\($0.usage)`" }))
-            } else if returns.arity == nil, step.targets.count > 1, signature != nil {
+            } else if returns.arity == nil, step.targets.count > 1, let sig = signature, !Checker.unpackable.contains(sig.name) {
                 diagnostics.append(Diagnostic(at: step.targetLocations[0], length: step.targets.joined(separator: ", ").count,
                     "`\(signature!.name)` returns one value, but \(step.targets.count) names are given", help: "write it like `\(signature!.usage)`"))
             }
@@ -318,7 +324,7 @@ struct StepChecker {
             }
         case .int:
             if let v = staticInt(arg) {
-                if call == "recv" || call == "recvfrom" {
+                if call == "recv" || call == "recvfrom" || call == "recvall" {
                     if v < 0 && !expects("ValueError") {
                         error(arg, "a buffer size cannot be negative", help: "ask for at most that many bytes: `recv(1024)`; Python raises ValueError for \(v)")
                     } else if v > Checker.maximumPayload && !expects("OverflowError", "MemoryError") {
@@ -490,8 +496,8 @@ struct StepChecker {
     mutating func checkExpectedValue(_ node: Node) {
         switch node.expr {
         case .name(let n):
-            if n == "_" || TCPState(name: n) != nil || SocketConstants.named(n) != nil || env[n] != nil { return }
-            let pool = StepParser.specialExpectations + Errno.all.map(\.name) + TCPState.allCases.map(\.name) + Array(PythonExceptions.errnos.keys)
+            if n == "_" || TCPState(name: n) != nil || Checker.otherStates.contains(n) || SocketConstants.named(n) != nil || env[n] != nil { return }
+            let pool = StepParser.specialExpectations + Errno.all.map(\.name) + TCPState.allCases.map(\.name) + Checker.otherStates + Array(PythonExceptions.errnos.keys)
             let guess = Suggest.closest(to: n, in: pool)
             error(node, "unknown expectation `\(n)`",
                   help: guess.map { "did you mean `\($0)`?" } ?? "after `->` write a value (b\"hi\", 5), an error (ECONNREFUSED), or one of: blocks, timeout, eof, ok")

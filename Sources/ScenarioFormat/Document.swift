@@ -40,6 +40,7 @@ public enum FrontMatterKeys {
     public static let known: [String] = [
         "title", "summary", "kind", "program", "protocol", "timeout", "points", "pass-at", "hint",
         "requires", "order", "actors", "solution", "language", "check-timeout", "total-timeout", "description",
+        "start-timeout", "quiet", "output-limit",
     ]
 }
 

@@ -69,6 +69,8 @@ public enum Vocabulary {
         .init("sendto", .socket, [("data", .bytes, false), ("flags", .any, false), ("address", .address, true)], returns: .value,
               usage: "u.sendto(b\"ping\", other.address)"),
         .init("recv", .socket, [("bufsize", .int, false), ("flags", .flags, true)], returns: .value, usage: "conn.recv(1024)"),
+        .init("recvall", .socket, [("count", .int, false), ("flags", .flags, true)], returns: .value,
+              usage: "conn.recvall(1048576)"),
         .init("recvfrom", .socket, [("bufsize", .int, false), ("flags", .flags, true)], returns: .bytesAndAddress,
               usage: "data, addr = u.recvfrom(1024)"),
         .init("shutdown", .socket, [("how", .constant, false)], returns: .nothing, usage: "c.shutdown(SHUT_WR)"),
@@ -109,7 +111,7 @@ public enum Vocabulary {
     /// Words people reach for that Python spells differently.
     public static let commonMistakes: [String: String] = [
         "read": "recv", "write": "send", "receive": "recv", "recieve": "recv", "sendAll": "sendall",
-        "send_all": "sendall", "recv_from": "recvfrom", "send_to": "sendto", "disconnect": "close",
+        "send_all": "sendall", "recv_from": "recvfrom", "recv_all": "recvall", "recvexactly": "recvall", "send_to": "sendto", "disconnect": "close",
         "open": "connect", "getsockopts": "getsockopt", "set_timeout": "settimeout", "setnonblocking": "setblocking",
     ]
 }

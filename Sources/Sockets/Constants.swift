@@ -41,10 +41,12 @@ public enum SocketConstants {
         .init(name: "SO_TYPE", value: SO_TYPE, kind: .option),
         .init(name: "SO_ACCEPTCONN", value: SO_ACCEPTCONN, kind: .option),
         .init(name: "TCP_NODELAY", value: Int32(TCP_NODELAY), kind: .option),
+        .init(name: "TCP_USER_TIMEOUT", value: Int32(TCP_USER_TIMEOUT), kind: .option),
         .init(name: "IPV6_V6ONLY", value: Int32(IPV6_V6ONLY), kind: .option),
         .init(name: "IP_MULTICAST_LOOP", value: Int32(IP_MULTICAST_LOOP), kind: .option),
         .init(name: "IP_MULTICAST_TTL", value: Int32(IP_MULTICAST_TTL), kind: .option),
         .init(name: "IP_ADD_MEMBERSHIP", value: Int32(IP_ADD_MEMBERSHIP), kind: .option),
+        .init(name: "IP_DROP_MEMBERSHIP", value: Int32(IP_DROP_MEMBERSHIP), kind: .option),
         .init(name: "IP_MULTICAST_IF", value: Int32(IP_MULTICAST_IF), kind: .option),
         .init(name: "MSG_PEEK", value: Int32(MSG_PEEK), kind: .flag),
         .init(name: "MSG_OOB", value: Int32(MSG_OOB), kind: .flag),
@@ -66,9 +68,9 @@ public enum SocketConstants {
             let names: [String]
             switch level {
             case SOL_SOCKET: names = ["SO_REUSEADDR", "SO_REUSEPORT", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "SO_LINGER", "SO_BROADCAST", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_ERROR", "SO_TYPE", "SO_ACCEPTCONN"]
-            case Int32(IPPROTO_TCP): names = ["TCP_NODELAY"]
+            case Int32(IPPROTO_TCP): names = ["TCP_NODELAY", "TCP_USER_TIMEOUT"]
             case Int32(IPPROTO_IPV6): names = ["IPV6_V6ONLY"]
-            case Int32(IPPROTO_IP): names = ["IP_MULTICAST_LOOP", "IP_MULTICAST_TTL", "IP_ADD_MEMBERSHIP", "IP_MULTICAST_IF"]
+            case Int32(IPPROTO_IP): names = ["IP_MULTICAST_LOOP", "IP_MULTICAST_TTL", "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP", "IP_MULTICAST_IF"]
             default: names = []
             }
             return names.first { byName[$0]?.value == value }

@@ -157,10 +157,11 @@ enum SockDiag {
             let err = Int32(bitPattern: UInt32(buf[16]) | UInt32(buf[17]) << 8 | UInt32(buf[18]) << 16 | UInt32(buf[19]) << 24)
             return -err == ENOENT ? .absent : .unavailable
         }
-        guard type == SOCK_DIAG_BY_FAMILY, n >= 18 else { return .unavailable }
-        // The kernel's exact lookup falls back to a listener on the local port when the connection
-        // itself is gone: a listener is never the connection asked for.
-        if TCPState(rawValue: buf[17]) == .listen { return .absent }
+        guard type == SOCK_DIAG_BY_FAMILY, n >= 24 else { return .unavailable }
+        // The kernel's lookup falls back to a listener on the local port once the connection itself
+        // is gone: that answer is about another socket, so the connection is absent.
+        let answeredPeerPort = UInt16(buf[22]) << 8 | UInt16(buf[23])
+        if answeredPeerPort != (peer.port ?? 0) || TCPState(rawValue: buf[17]) == .listen { return .absent }
         return .found(TCPState(rawValue: buf[17]))
     }
 }

@@ -90,8 +90,8 @@ public enum Posix {
     }
 
     /// recvmsg, so a truncated datagram is noticed (MSG_TRUNC) and the sender's address is read.
-    /// `datagram`: ask for MSG_TRUNC too, so a truncated datagram's real length is known (never on a
-    /// stream socket, where MSG_TRUNC would discard the bytes instead of returning them).
+    /// For a datagram socket pass `datagram: true`: MSG_TRUNC then makes the kernel return the
+    /// datagram's real length (on a TCP socket the same flag would discard the data instead).
     public static func receive(_ fd: SocketFD, max: Int, flags: Int32 = 0, datagram: Bool = false) -> IOResult<Received> {
         var buffer = [UInt8](repeating: 0, count: Swift.max(max, 0))
         var storage = sockaddr_storage()
@@ -107,8 +107,8 @@ public enum Posix {
                     msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
                     msg.msg_iov = iovp
                     msg.msg_iovlen = 1
-                    // MSG_TRUNC in the call makes recvmsg return a datagram's real length.
-                    let res = ioSyscall { Glibc.recvmsg(fd.rawValue, &msg, datagram ? flags | Int32(MSG_TRUNC) : flags) }
+                    let callFlags = datagram ? flags | Int32(MSG_TRUNC) : flags
+                    let res = ioSyscall { Glibc.recvmsg(fd.rawValue, &msg, callFlags) }
                     msgFlags = msg.msg_flags
                     nameLen = msg.msg_namelen
                     return res
@@ -189,12 +189,13 @@ public enum Posix {
             .map { _ in Double(tv.tv_sec) + Double(tv.tv_usec) / 1_000_000 }
     }
 
-    /// IP_ADD_MEMBERSHIP with an ip_mreq (group, interface).
-    public static func joinGroup(_ fd: SocketFD, group: String, interface: String) -> Result<Void, Errno> {
+    /// IP_ADD_MEMBERSHIP with an ip_mreq (group, interface); `leave` uses IP_DROP_MEMBERSHIP instead.
+    public static func joinGroup(_ fd: SocketFD, group: String, interface: String, leave: Bool = false) -> Result<Void, Errno> {
         var mreq = ip_mreq()
         guard inet_pton(AF_INET, group, &mreq.imr_multiaddr) == 1,
               inet_pton(AF_INET, interface, &mreq.imr_interface) == 1 else { return .failure(.EINVAL) }
-        return syscall { Glibc.setsockopt(fd.rawValue, Int32(IPPROTO_IP), Int32(IP_ADD_MEMBERSHIP), &mreq, socklen_t(MemoryLayout<ip_mreq>.size)) }.discarded
+        let option = Int32(leave ? IP_DROP_MEMBERSHIP : IP_ADD_MEMBERSHIP)
+        return syscall { Glibc.setsockopt(fd.rawValue, Int32(IPPROTO_IP), option, &mreq, socklen_t(MemoryLayout<ip_mreq>.size)) }.discarded
     }
     /// IP_MULTICAST_IF with an in_addr: which interface multicast datagrams leave by.
     public static func setMulticastInterface(_ fd: SocketFD, interface: String) -> Result<Void, Errno> {

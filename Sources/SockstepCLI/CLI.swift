@@ -57,7 +57,8 @@ public enum CLI {
     /// Every subcommand, in the order `--help` lists them.
     public static var commands: [any Command.Type] {
         [RunCommand.self, CheckCommand.self, ExplainCommand.self,
-         LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self]
+         LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self,
+         GradeCommand.self]
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {

@@ -1,3 +1,4 @@
+import Grader
 import Render
 import ScenarioFormat
 
@@ -45,7 +46,13 @@ public enum CheckCommand: Command {
         var errors = 0, warnings = 0
         for path in files {
             // Exercises may use `program`, the program under test.
-            let loaded = Loading.load(path, predefined: ["program"])
+            var loaded = Loading.load(path, predefined: ["program"])
+            // An exercise (it says what the program is) is checked by the grader's own rules too:
+            // checks with points, a setup section for client exercises, valid time limits.
+            if loaded.document?.meta("program") != nil {
+                let exercise = ExerciseLoader.load(path: path)
+                loaded.diagnostics = exercise.diagnostics
+            }
             errors += loaded.diagnostics.filter { $0.severity == .error }.count
             warnings += loaded.diagnostics.filter { $0.severity == .warning }.count
             if json {

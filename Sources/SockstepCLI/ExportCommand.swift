@@ -6,9 +6,9 @@ import ScenarioFormat
 /// `sockstep export --lang python|c|swift FILE`: a lesson as one runnable program.
 public enum ExportCommand: Command {
     public static let name = "export"
-    public static let summary = "Turn a lesson or scenario into a runnable Python program."
+    public static let summary = "Turn a lesson or scenario into a runnable Python, C or Swift program."
     public static let help = """
-    OVERVIEW: Turn a lesson or scenario into a runnable Python program (C and Swift to come).
+    OVERVIEW: Turn a lesson or scenario into a runnable Python, C or Swift program.
 
     The program makes the same calls in the same order on real loopback sockets and checks the
     same expectations: a `blocks` step becomes a non-blocking attempt that must fail with
@@ -22,13 +22,17 @@ public enum ExportCommand: Command {
       <file>                  A lesson or scenario (.md).
 
     OPTIONS:
-      -l, --lang <language>   python (the default); c and swift are accepted but not
-                              available yet.
+      -l, --lang <language>   python (the default), c (the real socket API, C11) or
+                              swift (a single-file script on Glibc).
       -o, --output <path>     Write the program to this file instead of standard output.
       -h, --help              Show help information.
 
     EXAMPLES:
       sockstep export lessons/02-first-conversation.md > conversation.py && python3 conversation.py
+      sockstep export --lang c lessons/02-first-conversation.md -o conversation.c
+      cc -std=c11 -Wall -Wextra -o conversation conversation.c && ./conversation
+      sockstep export --lang swift lessons/02-first-conversation.md -o conversation.swift
+      swiftc -o conversation conversation.swift && ./conversation
 
     EXIT STATUS: 0 exported, 2 the file could not be used or exported, 64 the command line was wrong.
 
@@ -61,10 +65,6 @@ public enum ExportCommand: Command {
         switch Exporter.export(doc, language: lang) {
         case .failure(let e):
             let d = Diagnostic(at: e.location, e.message, help: e.help)
-            if e.location.line == 1 && e.message.contains("not available yet") {
-                io.err("Error: \(e.message)\nhelp: \(e.help ?? "")\n")
-                return ExitCode.unusable
-            }
             io.err(DiagnosticRenderer.render(d, path: path, lines: loaded.lines, style: errStyle))
             io.err("\(path): not exported to \(lang.rawValue).\n")
             return ExitCode.unusable

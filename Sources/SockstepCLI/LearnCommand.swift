@@ -26,6 +26,7 @@ public enum LearnCommand: Command {
       h               A hint for the step and the lesson.
       s               Skip the step (later steps that need its names will say so).
       t               Show the socket table.
+      d               Draw the sequence diagram of the steps run so far.
       r               Back to the start of the lesson (every socket is closed).
       n               Leave the lesson for the next one.
       q               Quit; `sockstep learn` continues here next time.
@@ -116,7 +117,7 @@ final class Tutor {
         renderer = TerminalRenderer(style: style, options: options)
     }
 
-    var keys: String { "Enter run · h hint · s skip · t table · r restart · n next lesson · q quit" }
+    var keys: String { "Enter run · h hint · s skip · t table · d diagram · r restart · n next lesson · q quit" }
 
     func save() {
         if let warning = store.save(progress), !savedWarningShown {
@@ -222,6 +223,7 @@ final class Tutor {
             done = replay
         }
         var index = 0
+        var ran: [Event] = []   // the events of this sitting, for the diagram key
         for block in doc.blocks {
             switch block {
             case .heading(let text, let level, _):
@@ -236,12 +238,16 @@ final class Tutor {
                     if let c = step.comment { line += "  " + style.dim("# " + c) }
                     io.out(line + "\n")
                     stepLoop: while true {
-                        guard let k = key(style.dim("[Enter run · h · s · t · r · n · q · ?]") + " > ") else { return .endOfInput }
+                        guard let k = key(style.dim("[Enter run · h · s · t · d · r · n · q · ?]") + " > ") else { return .endOfInput }
                         switch k {
                         case "":
                             let event = session.execute(step, index: index)
+                            ran.append(event)
                             io.out(renderer.render(event))
                             break stepLoop
+                        case "d", "diagram":
+                            io.out(ran.isEmpty ? style.dim("No step has run yet: press Enter to run one.") + "\n"
+                                               : DiagramRenderer.render(events: ran, style: style) + "\n")
                         case "h", "hint":
                             let all = Hints.step(step) + hints.map { "Lesson hint: \($0)" }
                             io.out(all.map { style.cyan("hint: ") + $0 }.joined(separator: "\n") + "\n")

@@ -250,3 +250,41 @@ struct ColourTests {
         #expect(!c.stdout.contains("✓"))
     }
 }
+
+@Suite("check on exercises")
+struct CheckExerciseTests {
+    @Test("an exercise is checked by the grader's rules too, and the shipped ones are clean")
+    func exerciseRules() throws {
+        let file = try Binary.fixture("ex.md", "---\nprogram: server\ntimeout: lots\n---\n# X\n## Echo (2 points)\n```steps\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(program.address)\n```\n")
+        let r = try Binary.run(["check", file])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("ex.md:3:1: error: `timeout: lots` is not a number of seconds between 0 and 600"))
+        let shipped = try Binary.run(["check", "scenarios/exercises"], cwd: packageRoot)
+        #expect(shipped.status == 0, "\(shipped.stderr)")
+    }
+}
+
+@Suite("grade --html")
+struct GradeHTMLTests {
+    @Test("a grade as one page: score, checks, each exchange with the program as a diagram")
+    func gradePage() throws {
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("grade-\(UUID().uuidString).html").path
+        let r = try Binary.run(["grade", "scenarios/exercises/echo-server.md", "--html", page, "--",
+                                "python3", "scenarios/exercises/solutions/echo-server/reads-once.py"], cwd: packageRoot)
+        #expect(r.status == 1)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("Echo server: 5/9 points"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("program → c: data b&#39;hello\\n&#39; (6 bytes)") || html.contains("program → c: data b'hello\\n' (6 bytes)"))
+        #expect(!html.contains("<script src") && !html.contains("<link"), "self-contained")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/tidy") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/tidy")
+            p.arguments = ["-q", "-e", page]
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "tidy reports errors in the grade page")
+        }
+    }
+}

@@ -69,6 +69,18 @@ struct LearnEndToEndTests {
         #expect(saved.contains("\"step\" : 2"))
     }
 
+    @Test("d draws the sequence diagram of the steps run so far")
+    func diagramKey() throws {
+        let c = try Course()
+        let early = try c.run(["learn", "1"], stdin: "d\nq\n")
+        #expect(early.stdout.contains("No step has run yet"))
+        let r = try c.run(["learn", "1"], stdin: "\n\n\n\n\nd\nq\n", env: ["LC_ALL": "C"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("| server |"))       // ASCII boxes: the locale is not UTF-8
+        #expect(r.stdout.contains("SYN-ACK"))
+        #expect(r.stdout.contains("connect(server.address)"))
+    }
+
     @Test("progress survives a restart: `learn` replays the steps already run and goes on")
     func resumeAfterRestart() throws {
         let c = try Course()
@@ -290,7 +302,7 @@ struct ExportVerifyEndToEndTests {
         #expect(ok.stdout.contains("Well done"))
     }
 
-    @Test("export writes a Python program that runs and passes; C says it is not available yet")
+    @Test("export writes a Python program that runs and passes; C and Swift programs make the real calls")
     func exportPython() throws {
         let file = try Binary.fixture("ex.md", Self.exercise.replacingOccurrences(of: "???))", with: "0))\nserver.listen(5)"))
         let out = file + ".py"
@@ -301,8 +313,21 @@ struct ExportVerifyEndToEndTests {
         #expect(program.contains("server.listen(5)"))
         #expect(program.contains("client.connect(server.getsockname())"))
         let c = try Binary.run(["export", "--lang", "c", file])
-        #expect(c.status == 2)
-        #expect(c.stderr.contains("C export is not available yet"))
+        #expect(c.status == 0)
+        #expect(c.stdout.contains("check(listen(server.fd, 5));"))
+        #expect(c.stdout.contains("int main(void)"))
+        let swift = try Binary.run(["export", "--lang", "swift", file])
+        #expect(swift.status == 0)
+        #expect(swift.stdout.contains("check(listen(server.fd, 5))"))
+    }
+
+    @Test("export refuses a file with errors, in every language", arguments: ["python", "c", "swift"])
+    func exportBadFile(_ lang: String) throws {
+        let file = try Binary.fixture("bad-\(lang).md", "```steps\ns = socket(AF_INET, SOCK_STREAM)\ns.conect((\"127.0.0.1\", 1))\n```\n")
+        let r = try Binary.run(["export", "--lang", lang, file], environment: ["NO_COLOR": "1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("not exported"))
+        #expect(r.stdout.isEmpty)
     }
 
     @Test("export and verify: bad command lines and files get clear messages",

@@ -105,7 +105,7 @@ func agree(_ doc: Document, _ lang: ExportLanguage, sourceLocation: Testing.Sour
         result = try runProgram(try #require(which("python3")), [file])
     case .c:
         let exe = file + ".bin"
-        let cc = try runProgram(try #require(which("cc")), ["-std=c11", "-Wall", "-Werror", "-o", exe, file])
+        let cc = try runProgram(try #require(which("cc")), ["-std=c11", "-Wall", "-Wextra", "-Werror", "-o", exe, file])
         try #require(cc.status == 0, "cc failed:\n\(cc.err)", sourceLocation: sourceLocation)
         result = try runProgram(exe, [])
     case .swift:
@@ -192,8 +192,21 @@ struct ExportAgreementTests {
         try agree(try document(rel), .python)
     }
 
-    // C and Swift exports are not written yet (see the issue note); add them here when they are.
-    @Test("a scenario of every kind of step agrees in every language", arguments: [ExportLanguage.python])
+    @Test("every lesson, exported to C, compiled without a warning and run, has the runner's outcome at every step",
+          arguments: exportableFiles())
+    func lessonInC(_ rel: String) throws {
+        guard which("cc") != nil else { return }
+        try agree(try document(rel), .c)
+    }
+
+    @Test("every lesson, exported to Swift, compiled with swiftc and run, has the runner's outcome at every step",
+          arguments: exportableFiles())
+    func lessonInSwift(_ rel: String) throws {
+        guard which("swiftc") != nil else { return }
+        try agree(try document(rel), .swift)
+    }
+
+    @Test("a scenario of every kind of step agrees in every language", arguments: ExportLanguage.allCases)
     func coverageScenario(_ lang: ExportLanguage) throws {
         let tool = lang == .python ? "python3" : lang == .c ? "cc" : "swiftc"
         guard which(tool) != nil else { return }
@@ -206,19 +219,10 @@ struct ExportAgreementTests {
         try agree(doc, lang)
     }
 
-    @Test("C and Swift exports say plainly that they are not available yet", arguments: [ExportLanguage.c, .swift])
-    func notYet(_ lang: ExportLanguage) throws {
-        let doc = try #require(DocumentParser.parse(text: coverage, path: "coverage.md").document)
-        guard case .failure(let e) = Exporter.export(doc, language: lang) else {
-            Issue.record("\(lang) export exists now: add it to the agreement tests")
-            return
-        }
-        #expect(e.message.contains("not available yet"))
-    }
-
-    @Test("a failing expectation fails the exported program too, and stops where the runner stops")
-    func failing() throws {
-        guard which("python3") != nil else { return }
+    @Test("a failing expectation fails the exported program too, and stops where the runner stops",
+          arguments: ExportLanguage.allCases)
+    func failing(_ lang: ExportLanguage) throws {
+        guard which(lang == .python ? "python3" : lang == .c ? "cc" : "swiftc") != nil else { return }
         let doc = try #require(DocumentParser.parse(text: """
         ```steps
         s = socket(AF_INET, SOCK_STREAM)
@@ -226,6 +230,6 @@ struct ExportAgreementTests {
         s.close()
         ```
         """, path: "failing.md").document)
-        try agree(doc, .python)
+        try agree(doc, lang)
     }
 }

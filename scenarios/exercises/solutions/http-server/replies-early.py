@@ -1,0 +1,15 @@
+# Broken: answers after the first recv, whether or not the request is complete.
+import os
+import socket
+
+OK = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nHello\n"
+MISSING = b"HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nNot found\n"
+
+s = socket.socket()
+s.bind(("127.0.0.1", int(os.environ["PORT"])))
+s.listen()
+while True:
+    conn, addr = s.accept()
+    request = conn.recv(4096)
+    conn.sendall(OK if request.split(b" ")[1] == b"/" else MISSING)
+    conn.close()
