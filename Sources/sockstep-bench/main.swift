@@ -339,6 +339,23 @@ if havePython {
     pythonStartup = median((0..<runs).map { _ in Spawn.run([settings.python, "-c", "import socket"]).seconds })
 }
 
+// Grading throughput: 50 copies of the echo server's reference solution, graded with --jobs 1 and 2.
+var grading: [(jobs: Int, seconds: Double, status: Int32)] = []
+let exercise = "scenarios/exercises/echo-server.md", reference = "scenarios/exercises/solutions/echo-server/reference.py"
+let submissionCount = settings.quick ? 10 : 50
+if haveBinary, havePython, FileManager.default.fileExists(atPath: exercise), FileManager.default.fileExists(atPath: reference) {
+    let subs = (baselineDir as NSString).appendingPathComponent("submissions")
+    for i in 1...submissionCount {
+        let dir = (subs as NSString).appendingPathComponent(String(format: "s%02d", i))
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? FileManager.default.copyItem(atPath: reference, toPath: (dir as NSString).appendingPathComponent("server.py"))
+    }
+    for jobs in [1, 2] {
+        let o = Spawn.run([settings.sockstep, "grade", exercise, "--submissions", subs, "--jobs", String(jobs), "--", settings.python, "{dir}/server.py"])
+        grading.append((jobs, o.seconds, o.status))
+    }
+}
+
 let typical = median(measured.map(\.run))
 let typicalCommand = median(measured.map(\.command))
 let stepRatios = measured.compactMap { f -> Double? in f.pyBare.isNaN ? nil : (f.run - f.inFlight) / f.pyBare }
@@ -354,6 +371,11 @@ print("Start-up")
 print("  binary to the first step       \(pad(ms(startup), 8)) ms   (sockstep run --json, spawn to the first step's line)")
 print("  sockstep --version             \(pad(ms(version), 8)) ms")
 print("  python3 -c 'import socket'     \(pad(ms(pythonStartup), 8)) ms")
+print("Grading (\(submissionCount) copies of the echo server's reference solution, `sockstep grade --submissions`)")
+if grading.isEmpty { print("  not measured: needs the grade command, \(exercise) and \(reference)") }
+for g in grading {
+    print("  --jobs \(g.jobs)                        \(pad(String(format: "%.2f", g.seconds), 8)) s    \(String(format: "%.1f", Double(submissionCount) / g.seconds)) submissions per second\(g.status == 0 ? "" : "  (exit status \(g.status): not every submission passed)")")
+}
 print("Peak memory")
 print("  this process (VmHWM)           \(pad(String(Spawn.peakMemoryKiB() / 1024), 8)) MiB  (every lesson \(runs * 3 + 1) times in one process)")
 print("  sockstep run, whole course     \(pad(String(courseRSS / 1024), 8)) MiB  (ru_maxrss of the child)")
@@ -371,6 +393,10 @@ print("  \(verdict(under(typicalStepRatio, 10))) per step within 10x of the bare
 let pyTypicalCommand = median(measured.map(\.pyCommand))
 let pyTypicalRun = median(measured.map(\.pyRun))
 print("  \(verdict(under(typicalCommand / pyTypicalCommand, 1.0001))) not slower than the Python baseline as a command: \(ratio(typicalCommand, pyTypicalCommand))x (in the process: \(ratio(typical, pyTypicalRun))x)")
-let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty }
+if let g = grading.last {
+    let fifty = g.seconds * 50 / Double(submissionCount)
+    print("  \(verdict(under(fifty, 5))) 50 Python reference submissions graded in under 5 s: \(String(format: "%.2f", fifty)) s with --jobs \(g.jobs)")
+}
+let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty } && grading.allSatisfy { $0.status == 0 }
 print("  \(verdict(allPassed)) every step of every run as expected, the same verdicts every run")
 exit(allPassed ? 0 : 1)
