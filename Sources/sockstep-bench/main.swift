@@ -164,7 +164,6 @@ if havePython, let exe = pythonCheck.stdout.split(separator: "\n").first, FileMa
 }
 let baselineDir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-bench-\(getpid())").path
 try? FileManager.default.createDirectory(atPath: baselineDir, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: baselineDir) }
 
 let runs = settings.runs
 /// Runs a Python program in-process and prints `BASELINE <ns> <waited ns> <exit status>` at the end:
@@ -351,7 +350,8 @@ if haveBinary, havePython, FileManager.default.fileExists(atPath: exercise), Fil
         try? FileManager.default.copyItem(atPath: reference, toPath: (dir as NSString).appendingPathComponent("server.py"))
     }
     for jobs in [1, 2] {
-        let o = Spawn.run([settings.sockstep, "grade", exercise, "--submissions", subs, "--jobs", String(jobs), "--", settings.python, "{dir}/server.py"])
+        let o = Spawn.run([settings.sockstep, "grade", exercise, "--submissions", subs, "--jobs", String(jobs),
+                           "--output", (baselineDir as NSString).appendingPathComponent("gradebook-\(jobs)"), "--", settings.python, "{dir}/server.py"])
         grading.append((jobs, o.seconds, o.status))
     }
 }
@@ -399,4 +399,5 @@ if let g = grading.last {
 }
 let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty } && grading.allSatisfy { $0.status == 0 }
 print("  \(verdict(allPassed)) every step of every run as expected, the same verdicts every run")
+try? FileManager.default.removeItem(atPath: baselineDir)
 exit(allPassed ? 0 : 1)
