@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sockstep", targets: ["sockstep"]),
+        .executable(name: "sockstep-bench", targets: ["sockstep-bench"]),
     ],
     targets: [
         // The only module that imports Glibc: typed syscalls, errno names, addresses, kernel views.
@@ -27,6 +28,8 @@ let package = Package(
         // The hand-written command line, one file per subcommand.
         .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
+        // `swift run -c release sockstep-bench`: the figures in README.md's performance section.
+        .executableTarget(name: "sockstep-bench", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),

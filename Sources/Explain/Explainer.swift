@@ -321,18 +321,7 @@ func Sockets_errno(_ name: String) -> Int32 { Errno(name: name)?.rawValue ?? -1 
 extension String {
     func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
-        var out = ""
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(target) {
-                out += replacement
-                i = index(i, offsetBy: target.count)
-            } else {
-                out.append(self[i])
-                i = index(after: i)
-            }
-        }
-        return out
+        return replacing(target, with: replacement)
     }
 }
 

@@ -31,12 +31,17 @@ func pad(_ s: String, _ width: Int) -> String {
 func wrap(_ text: String, width: Int, indent: String) -> String {
     var lines: [String] = []
     var line = ""
+    var lineCount = 0 // line.count, kept as we go: String.count walks the whole string
     for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-        if !line.isEmpty && line.count + 1 + word.count > width {
+        let wordCount = word.count
+        if !line.isEmpty && lineCount + 1 + wordCount > width {
             lines.append(line)
             line = String(word)
+            lineCount = wordCount
         } else {
-            line += (line.isEmpty ? "" : " ") + word
+            if !line.isEmpty { line += " "; lineCount += 1 }
+            line += word
+            lineCount += wordCount
         }
     }
     if !line.isEmpty { lines.append(line) }

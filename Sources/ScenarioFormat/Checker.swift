@@ -81,7 +81,13 @@ struct StepChecker {
         var receiverBinding: Checker.Binding?
 
         if let m = call.methodCall {
-            receiverBinding = checkReceiver(m.receiver, at: m.receiverLocation)
+            if m.method == "close", case .closed(let line)? = env[m.receiver], !expects("EBADF", "OSError") {
+                // Python ignores a second close(), and so does the runner: worth a word, not an error.
+                diagnostics.append(Diagnostic(.warning, at: m.receiverLocation, length: m.receiver.count,
+                    "`\(m.receiver)` was already closed on line \(line): closing it again does nothing",
+                    help: "Python ignores a second `close()`; drop this step"))
+            }
+            receiverBinding = checkReceiver(m.receiver, at: m.receiverLocation, allowClosed: m.method == "close")
             if case .external? = receiverBinding {
                 error(call, "`\(m.receiver)` is the program under test: steps cannot call it directly", help: "connect to it: `c.connect(\(m.receiver).address)`")
                 receiverBinding = nil

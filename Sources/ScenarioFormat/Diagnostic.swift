@@ -24,8 +24,29 @@ public struct Diagnostic: Hashable, Sendable {
         self.severity = severity
         self.location = location
         self.length = max(1, length)
-        self.message = message
-        self.help = help
+        self.message = Diagnostic.abbreviatingQuotes(message)
+        self.help = help.map(Diagnostic.abbreviatingQuotes)
+    }
+
+    /// Code quoted in backticks longer than 40 characters is cut to its start and `…`: a message
+    /// about a 100,000-character line must stay one readable line, not repeat the line.
+    static func abbreviatingQuotes(_ text: String) -> String {
+        guard text.utf8.count > 80, text.contains("`") else { return text }
+        var out = ""
+        var quoted = ""
+        var inQuote = false
+        for c in text {
+            if c == "`" {
+                if inQuote { out += quoted.count > 40 ? String(quoted.prefix(32)) + "…" : quoted; quoted = "" }
+                inQuote.toggle()
+                out.append(c)
+            } else if inQuote {
+                quoted.append(c)
+            } else {
+                out.append(c)
+            }
+        }
+        return out + quoted
     }
 }
 

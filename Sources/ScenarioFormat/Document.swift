@@ -93,7 +93,12 @@ public enum DocumentParser {
             return Result(document: nil, diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "the file is empty",
                 help: "a lesson needs at least one fenced ```steps block; see lessons/README.md")])
         }
-        var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        // Split on the byte: Swift counts "\r\n" as one Character, so a split on the Character "\n"
+        // (or Foundation's components(separatedBy:)) leaves a Windows file as one long line.
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes in
+            let line = String(Substring(bytes))
+            return line.utf8.last == UInt8(ascii: "\r") ? String(line.dropLast()) : line
+        }
         if lines.last == "" { lines.removeLast() }
         var diagnostics: [Diagnostic] = []
         var frontMatter: [(String, String, Int)] = []
@@ -154,7 +159,7 @@ public enum DocumentParser {
 
         func flushProse() {
             let text = prose.joined(separator: "\n").trimmingCharacters(in: .newlines)
-            if !text.trimmingSpaces.isEmpty { blocks.append(.prose(text: text, line: proseStart)) }
+            if text.contains(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) { blocks.append(.prose(text: text, line: proseStart)) }
             prose = []
         }
 

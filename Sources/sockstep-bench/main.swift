@@ -1,0 +1,403 @@
+// sockstep-bench: how fast sockstep is, next to a baseline that makes the same calls without it.
+//
+//   swift run -c release sockstep-bench [--quick] [--runs N] [FILE|DIR ...]
+//
+// Every figure is the median of N runs (default 9; --quick: 3). In-process figures use the library
+// directly (parse, check, run, explain and render every step, as `sockstep run` does); whole-command
+// figures spawn the `sockstep` binary built next to this one. The baseline is the same lesson as a
+// Python program, `sockstep export --lang python FILE` (or PythonBaseline.swift), run with python3.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Explain
+import Render
+import Runner
+import ScenarioFormat
+import Sockets
+
+struct Settings {
+    var runs = 9
+    var quick = false
+    var python = "python3"
+    var paths: [String] = []
+    var sockstep: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("sockstep").path
+    }()
+}
+
+var settings = Settings()
+var argv = Array(CommandLine.arguments.dropFirst())
+while !argv.isEmpty {
+    let a = argv.removeFirst()
+    switch a {
+    case "--quick": settings.quick = true; settings.runs = 3
+    case "--runs": settings.runs = max(1, Int(argv.isEmpty ? "" : argv.removeFirst()) ?? 9)
+    case "--sockstep": settings.sockstep = argv.isEmpty ? settings.sockstep : argv.removeFirst()
+    case "--python": settings.python = argv.isEmpty ? settings.python : argv.removeFirst()
+    case "--emit-python":
+        // Prints the Python baseline of one lesson, to read or run by hand.
+        let path = argv.isEmpty ? "" : argv.removeFirst()
+        guard let data = FileManager.default.contents(atPath: path), let doc = DocumentParser.parse(data: data, path: path).document else {
+            FileHandle.standardError.write(Data("sockstep-bench: cannot read \(path)\n".utf8))
+            exit(2)
+        }
+        print(PythonBaseline.program(for: doc), terminator: "")
+        exit(0)
+    case "-h", "--help":
+        print("""
+        USAGE: sockstep-bench [--quick] [--runs N] [--sockstep PATH] [--python PATH] [FILE|DIR ...]
+               sockstep-bench --emit-python FILE
+
+        Times parse and check, the run of every lesson (in the process and as a whole command),
+        the whole course, start-up to the first step, and peak memory; next to a Python baseline
+        that makes the same calls. Default: every .md file in lessons/. Medians of N runs (9; --quick 3).
+        """)
+        exit(0)
+    default: settings.paths.append(a)
+    }
+}
+if settings.paths.isEmpty { settings.paths = ["lessons"] }
+
+// MARK: helpers
+
+func median(_ xs: [Double]) -> Double {
+    guard !xs.isEmpty else { return .nan }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func ms(_ seconds: Double) -> String { seconds.isNaN ? "-" : String(format: seconds < 0.01 ? "%.2f" : "%.1f", seconds * 1000) }
+func us(_ seconds: Double) -> String { seconds.isNaN ? "-" : String(format: "%.0f", seconds * 1e6) }
+func ratio(_ a: Double, _ b: Double) -> String { a.isNaN || b.isNaN || b == 0 ? "-" : String(format: "%.2f", a / b) }
+func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+    s.count >= n ? s : right ? s + String(repeating: " ", count: n - s.count) : String(repeating: " ", count: n - s.count) + s
+}
+
+func expand(_ paths: [String]) -> [String] {
+    var out: [String] = []
+    for p in paths {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+            let items = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
+            out += items.filter { $0.hasSuffix(".md") }.sorted().map { (p as NSString).appendingPathComponent($0) }
+        } else {
+            out.append(p)
+        }
+    }
+    return out
+}
+
+/// One in-process run of a document as `sockstep run` does it: run, explain and render every step.
+/// Returns (seconds, seconds spent in steps that deliberately wait for a timeout, verdicts).
+func runInProcess(_ doc: Document, snapshots: Bool = true, render: Bool = true) -> (Double, Double, [String]) {
+    var options = RunOptions()
+    options.snapshots = snapshots
+    let renderer = TerminalRenderer(style: .plain)
+    var sink = 0
+    let start = MonotonicInstant.now()
+    let result = Runner.run(doc, options: options) { event in
+        if render { sink &+= renderer.render(event).utf8.count }
+    }
+    if render { sink &+= renderer.summary(result).utf8.count }
+    let seconds = MonotonicInstant.now().seconds(since: start)
+    var waited = 0.0
+    for e in result.events where e.step.expectation == .timeout { waited += e.duration }
+    let verdicts = result.events.map { "\($0.verdict)" }
+    if sink == -1 { print("") }
+    return (seconds, waited, verdicts)
+}
+
+/// Milliseconds a run spent waiting with poll for something in flight (a delayed ACK), by its notes.
+func inFlightWait(_ doc: Document) -> Double {
+    let result = Runner.run(doc)
+    var ms = 0
+    for e in result.events where e.step.expectation != .timeout {
+        for case .waitedInFlight(let n, _) in e.notes { ms += n }
+    }
+    return Double(ms) / 1000
+}
+
+/// Runs a Python program under the timer and returns (seconds in the script, waited seconds), or nil.
+@MainActor func timedPython(_ script: String) -> (Double, Double, String)? {
+    let timed = Spawn.run([settings.python, timerScript, script], keepOutput: true)
+    let fields = timed.stdout.split(separator: "\n").last { $0.hasPrefix("BASELINE ") }?.split(separator: " ") ?? []
+    guard fields.count == 4, let total = Double(fields[1]), let waited = Double(fields[2]), fields[3] == "0" else {
+        let line = timed.stdout.split(separator: "\n").first { $0.contains("FAIL") || $0.contains("expected") }
+        return (0, 0, String(line ?? "status \(timed.status)"))
+    }
+    return (total / 1e9, waited / 1e9, "")
+}
+
+struct LessonFigures {
+    var name: String
+    var steps = 0
+    var parse = Double.nan
+    var run = Double.nan          // in-process, run + explain + render, deliberate waits excluded
+    var waits = Double.nan        // deliberate waits (settimeout expiring)
+    var bare = Double.nan         // in-process, no kernel view, no explanation
+    var command = Double.nan      // `sockstep run --quiet FILE`, whole process
+    var pyRun = Double.nan        // the Python baseline's own timing of its steps, waits excluded
+    var pyCommand = Double.nan    // `python3 baseline.py`, whole process
+    var pyBare = Double.nan       // the bare calls from Python (PythonBaseline: no checks, no output)
+    var inFlight = Double.nan     // of `run`: waits with poll for packets in flight (delayed ACKs)
+    var baseline = ""             // "export" (sockstep export --lang python) or "generated" (PythonBaseline)
+    var passed = true
+    var stable = true
+    var note = ""
+}
+
+// MARK: the lessons
+
+let files = expand(settings.paths)
+guard !files.isEmpty else {
+    FileHandle.standardError.write(Data("sockstep-bench: no lesson files in \(settings.paths.joined(separator: " "))\n".utf8))
+    exit(2)
+}
+let haveBinary = FileManager.default.isExecutableFile(atPath: settings.sockstep)
+// The interpreter itself, not a wrapper on PATH (a pyenv shim adds a quarter of a second per start).
+let pythonCheck = Spawn.run([settings.python, "-c", "import sys; print(sys.executable)"], keepOutput: true)
+let havePython = pythonCheck.status == 0
+if havePython, let exe = pythonCheck.stdout.split(separator: "\n").first, FileManager.default.isExecutableFile(atPath: String(exe)) {
+    settings.python = String(exe)
+}
+let baselineDir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-bench-\(getpid())").path
+try? FileManager.default.createDirectory(atPath: baselineDir, withIntermediateDirectories: true)
+
+let runs = settings.runs
+/// Runs a Python program in-process and prints `BASELINE <ns> <waited ns> <exit status>` at the end:
+/// the program's own run time, without the interpreter's start-up and the modules it imports.
+let timerScript = (baselineDir as NSString).appendingPathComponent("timer.py")
+try? """
+import errno, fcntl, os, runpy, select, shutil, signal, socket, struct, sys, tempfile, termios, time
+path = sys.argv[1]
+sys.argv = sys.argv[1:]
+start = time.perf_counter_ns()
+code = 0
+try:
+    result = runpy.run_path(path, run_name="__main__")
+    waited = result.get("_waited", 0)
+except SystemExit as e:
+    code = e.code or 0
+    waited = 0
+elapsed = time.perf_counter_ns() - start
+sys.stdout.flush()
+print("BASELINE", elapsed, waited, code)
+
+""".write(toFile: timerScript, atomically: true, encoding: .utf8)
+print("sockstep-bench: \(files.count) file(s), median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(String(format: "%.2f", { var l = [Double](repeating: 0, count: 3); getloadavg(&l, 3); return l[0] }()))")
+if !haveBinary { print("  (no sockstep binary at \(settings.sockstep): whole-command figures left out)") }
+if !havePython { print("  (no \(settings.python): the Python baseline is left out)") }
+print("")
+
+var documents: [(String, Document)] = []
+var figures: [LessonFigures] = []
+for path in files {
+    var f = LessonFigures(name: (path as NSString).lastPathComponent)
+    guard let data = FileManager.default.contents(atPath: path) else { f.note = "unreadable"; figures.append(f); continue }
+    let parsed = DocumentParser.parse(data: data, path: path)
+    guard let doc = parsed.document, !parsed.hasErrors, !Checker.check(doc).contains(where: { $0.severity == .error }) else {
+        f.note = "has errors: not run"; figures.append(f); continue
+    }
+    documents.append((path, doc))
+    f.steps = doc.steps.count
+    // Parse and check: fast, so more samples.
+    var samples: [Double] = []
+    for _ in 0..<max(runs, 21) {
+        let t = MonotonicInstant.now()
+        let r = DocumentParser.parse(data: data, path: path)
+        if let d = r.document { _ = Checker.check(d) }
+        samples.append(MonotonicInstant.now().seconds(since: t))
+    }
+    f.parse = median(samples)
+
+    _ = runInProcess(doc) // warm-up
+    var runSamples: [Double] = [], waitSamples: [Double] = [], bareSamples: [Double] = []
+    var firstVerdicts: [String]?
+    for _ in 0..<runs {
+        let (s, w, v) = runInProcess(doc)
+        runSamples.append(s - w)
+        waitSamples.append(w)
+        if v.contains(where: { $0.hasPrefix("failed") || $0 == "unexpected" }) { f.passed = false }
+        if let first = firstVerdicts, first != v { f.stable = false }
+        firstVerdicts = firstVerdicts ?? v
+        let (b, bw, _) = runInProcess(doc, snapshots: false, render: false)
+        bareSamples.append(b - bw)
+    }
+    f.run = median(runSamples)
+    f.waits = median(waitSamples)
+    f.bare = median(bareSamples)
+
+    if haveBinary {
+        f.command = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "run", "--quiet", path]).seconds })
+    }
+    if havePython {
+        // The baseline is `sockstep export --lang python FILE`: the same calls in the same order,
+        // each outcome printed and checked. Where the export is not available, PythonBaseline.
+        let script = (baselineDir as NSString).appendingPathComponent(f.name.replacingOccurrences(of: ".md", with: ".py"))
+        let exported = haveBinary ? Spawn.run([settings.sockstep, "export", "--lang", "python", path], keepOutput: true) : nil
+        let program: String
+        if let exported, exported.status == 0, !exported.stdout.isEmpty {
+            program = exported.stdout
+            f.baseline = "export"
+        } else {
+            program = PythonBaseline.program(for: doc)
+            f.baseline = "generated"
+        }
+        try? program.write(toFile: script, atomically: true, encoding: .utf8)
+        // The bare calls: the same calls from Python with nothing else (no checks, no output).
+        let bareScript = script.replacingOccurrences(of: ".py", with: "-bare.py")
+        try? PythonBaseline.program(for: doc).write(toFile: bareScript, atomically: true, encoding: .utf8)
+        var inScript: [Double] = [], whole: [Double] = [], bare: [Double] = []
+        for _ in 0..<runs {
+            // In the script: timed by a wrapper around the program (interpreter start-up left out).
+            guard let (total, reported, problem) = timedPython(script), problem.isEmpty else {
+                f.note = "python baseline failed: \(timedPython(script)?.2 ?? "")"
+                break
+            }
+            // The exported program does not say how long its timeouts waited: they are the same
+            // settimeout values as sockstep's, so sockstep's measured waits are taken off.
+            let waited = f.baseline == "export" ? f.waits : reported
+            inScript.append(total - waited)
+            let o = Spawn.run([settings.python, script])
+            whole.append(o.seconds - waited)
+            if let (b, w, p) = timedPython(bareScript), p.isEmpty { bare.append(b - w) }
+        }
+        f.pyRun = median(inScript)
+        f.pyCommand = median(whole)
+        f.pyBare = median(bare)
+    }
+    f.inFlight = inFlightWait(doc)
+    figures.append(f)
+}
+
+// MARK: the table
+
+let columns: [(String, Int)] = [("lesson", 34), ("steps", 5), ("parse+check", 11), ("run", 7), ("in-flight", 9), ("no view", 7),
+                                 ("timeouts", 8), ("command", 7), ("py run", 7), ("py cmd", 7), ("run/py", 6), ("cmd/py", 6),
+                                 ("step µs", 7), ("bare µs", 7), ("x bare", 6)]
+print("""
+Per lesson, in ms. run: run + explain + render every step in the process, as `sockstep run` does
+(in-flight: the part of it spent waiting for the kernel, e.g. a 40 ms delayed ACK; no view: the run
+without the kernel's view and the explanations). timeouts: deliberate waits, left out of every figure.
+command: `sockstep run --quiet FILE`. py run / py cmd: `sockstep export --lang python` run with
+python3 (in the script / as a command). step µs: run per step, in-flight waits left out; bare µs: the
+same calls from Python with nothing else, per step; x bare: the ratio of the two.
+""")
+print(columns.map { pad($0.0, $0.1, right: $0.0 == "lesson") }.joined(separator: " "))
+for f in figures {
+    let perStep = f.steps > 0 ? (f.run - f.inFlight) / Double(f.steps) : .nan
+    let bareStep = f.steps > 0 ? f.pyBare / Double(f.steps) : .nan
+    let cells = [f.name, String(f.steps), ms(f.parse), ms(f.run), ms(f.inFlight), ms(f.bare), ms(f.waits), ms(f.command),
+                 ms(f.pyRun), ms(f.pyCommand), ratio(f.run, f.pyRun), ratio(f.command, f.pyCommand),
+                 us(perStep), us(bareStep), ratio(perStep, bareStep)]
+    var line = zip(cells, columns).map { pad($0.0, $0.1.1, right: $0.1.0 == "lesson") }.joined(separator: " ")
+    if !f.passed { line += "  FAILED STEPS" }
+    if !f.stable { line += "  VERDICTS DIFFER BETWEEN RUNS" }
+    if f.baseline == "generated" { line += "  (baseline: PythonBaseline, not the export)" }
+    if !f.note.isEmpty { line += "  (\(f.note))" }
+    print(line)
+}
+let measured = figures.filter { !$0.run.isNaN }
+print("")
+
+// MARK: the whole course, start-up, memory
+
+var courseInProcess = Double.nan, courseWaits = Double.nan, courseCommand = Double.nan, coursePython = Double.nan
+var courseRSS = 0
+if !documents.isEmpty {
+    var samples: [Double] = [], waits: [Double] = []
+    for _ in 0..<runs {
+        var total = 0.0, waited = 0.0
+        for (_, doc) in documents { let (s, w, _) = runInProcess(doc); total += s; waited += w }
+        samples.append(total - waited)
+        waits.append(waited)
+    }
+    courseInProcess = median(samples)
+    courseWaits = median(waits)
+    if haveBinary {
+        var cmd: [Double] = []
+        for _ in 0..<runs {
+            let o = Spawn.run([settings.sockstep, "run", "--quiet"] + documents.map(\.0))
+            cmd.append(o.seconds - courseWaits)
+            courseRSS = max(courseRSS, o.maxRSSKiB)
+        }
+        courseCommand = median(cmd)
+    }
+    if havePython, measured.allSatisfy({ !$0.pyCommand.isNaN }) {
+        coursePython = measured.map(\.pyCommand).reduce(0, +)
+    }
+}
+var startup = Double.nan, version = Double.nan, pythonStartup = Double.nan
+if haveBinary, let first = documents.first {
+    startup = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"").markerSeconds ?? .nan })
+    version = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "--version"]).seconds })
+}
+if havePython {
+    pythonStartup = median((0..<runs).map { _ in Spawn.run([settings.python, "-c", "import socket"]).seconds })
+}
+
+// Grading throughput: 50 copies of the echo server's reference solution, graded with --jobs 1 and 2.
+var grading: [(jobs: Int, seconds: Double, status: Int32)] = []
+let exercise = "scenarios/exercises/echo-server.md", reference = "scenarios/exercises/solutions/echo-server/reference.py"
+let submissionCount = settings.quick ? 10 : 50
+if haveBinary, havePython, FileManager.default.fileExists(atPath: exercise), FileManager.default.fileExists(atPath: reference) {
+    let subs = (baselineDir as NSString).appendingPathComponent("submissions")
+    for i in 1...submissionCount {
+        let dir = (subs as NSString).appendingPathComponent(String(format: "s%02d", i))
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? FileManager.default.copyItem(atPath: reference, toPath: (dir as NSString).appendingPathComponent("server.py"))
+    }
+    for jobs in [1, 2] {
+        let o = Spawn.run([settings.sockstep, "grade", exercise, "--submissions", subs, "--jobs", String(jobs),
+                           "--output", (baselineDir as NSString).appendingPathComponent("gradebook-\(jobs)"), "--", settings.python, "{dir}/server.py"])
+        grading.append((jobs, o.seconds, o.status))
+    }
+}
+
+let typical = median(measured.map(\.run))
+let typicalCommand = median(measured.map(\.command))
+let stepRatios = measured.compactMap { f -> Double? in f.pyBare.isNaN ? nil : (f.run - f.inFlight) / f.pyBare }
+let worstStepRatio = stepRatios.max() ?? .nan
+let typicalStepRatio = median(stepRatios)
+let courseInFlight = measured.map(\.inFlight).reduce(0, +)
+
+print("Whole course (\(documents.count) files, \(documents.map { $0.1.steps.count }.reduce(0, +)) steps)")
+print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (left out: \(ms(courseWaits)) ms of deliberate timeouts; in it: \(ms(courseInFlight)) ms in-flight)")
+print("  as one command                 \(pad(ms(courseCommand), 8)) ms   (sockstep run --quiet FILES, waits excluded)")
+print("  Python baseline, one per file  \(pad(ms(coursePython), 8)) ms   (sum of whole commands, waits excluded)")
+print("Start-up")
+print("  binary to the first step       \(pad(ms(startup), 8)) ms   (sockstep run --json, spawn to the first step's line)")
+print("  sockstep --version             \(pad(ms(version), 8)) ms")
+print("  python3 -c 'import socket'     \(pad(ms(pythonStartup), 8)) ms")
+print("Grading (\(submissionCount) copies of the echo server's reference solution, `sockstep grade --submissions`)")
+if grading.isEmpty { print("  not measured: needs the grade command, \(exercise) and \(reference)") }
+for g in grading {
+    print("  --jobs \(g.jobs)                        \(pad(String(format: "%.2f", g.seconds), 8)) s    \(String(format: "%.1f", Double(submissionCount) / g.seconds)) submissions per second\(g.status == 0 ? "" : "  (exit status \(g.status): not every submission passed)")")
+}
+print("Peak memory")
+print("  this process (VmHWM)           \(pad(String(Spawn.peakMemoryKiB() / 1024), 8)) MiB  (every lesson \(runs * 3 + 1) times in one process)")
+print("  sockstep run, whole course     \(pad(String(courseRSS / 1024), 8)) MiB  (ru_maxrss of the child)")
+print("")
+
+// MARK: targets
+
+func verdict(_ ok: Bool?) -> String { ok == nil ? "n/a " : ok! ? "met " : "MISS" }
+func under(_ x: Double, _ limit: Double) -> Bool? { x.isNaN ? nil : x < limit }
+print("Targets (2-core machine)")
+print("  \(verdict(under(typical, 0.002))) a typical lesson runs in under 2 ms in the process: median \(ms(typical)) ms")
+print("  \(verdict(under(typicalCommand, 0.020))) ... and under 20 ms as a whole command: median \(ms(typicalCommand)) ms")
+print("  \(verdict(under(courseInProcess, 0.100))) the whole course under 100 ms in one process: \(ms(courseInProcess)) ms")
+print("  \(verdict(under(typicalStepRatio, 10))) per step within 10x of the bare calls: median lesson \(ratio(typicalStepRatio, 1))x, worst \(ratio(worstStepRatio, 1))x")
+let pyTypicalCommand = median(measured.map(\.pyCommand))
+let pyTypicalRun = median(measured.map(\.pyRun))
+print("  \(verdict(under(typicalCommand / pyTypicalCommand, 1.0001))) not slower than the Python baseline as a command: \(ratio(typicalCommand, pyTypicalCommand))x (in the process: \(ratio(typical, pyTypicalRun))x)")
+if let g = grading.last {
+    let fifty = g.seconds * 50 / Double(submissionCount)
+    print("  \(verdict(under(fifty, 5))) 50 Python reference submissions graded in under 5 s: \(String(format: "%.2f", fifty)) s with --jobs \(g.jobs)")
+}
+let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty } && grading.allSatisfy { $0.status == 0 }
+print("  \(verdict(allPassed)) every step of every run as expected, the same verdicts every run")
+try? FileManager.default.removeItem(atPath: baselineDir)
+exit(allPassed ? 0 : 1)
