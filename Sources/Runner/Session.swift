@@ -28,6 +28,8 @@ public final class Session {
     var finished = false
     /// Endpoints outside the run (the program under test): `name.address` reads their address.
     var externals: [String: SocketAddress] = [:]
+    /// Each socket's state as the last snapshot read it (keys as in `stateMap`).
+    var lastStates: [String: String]?
     /// Names the steps gave, in creation order, used when a call's result is not assigned.
     var autoNameCounter: [String: Int] = [:]
     /// How long a blocking call waits, with poll, for a peer outside the run (the program under
@@ -89,7 +91,10 @@ public final class Session {
     /// Runs one step and returns its event. Never throws, never crashes on bad input.
     public func execute(_ step: Step, index: Int) -> Event {
         let start = MonotonicInstant.now()
-        let before = options.snapshots ? stateMap() : [:]
+        // The states before this step are the ones the previous step's snapshot read: reading them
+        // again would double the cost of the kernel's view. A change that happened between steps
+        // (a delayed ACK) is then reported with the next step, which is when the learner sees it.
+        let before = options.snapshots ? (lastStates ?? stateMap()) : [:]
         var ctx = CallContext(step: step)
         let outcome: Outcome
         do {
@@ -101,6 +106,11 @@ public final class Session {
         }
         let verdict = Expectations.verdict(for: outcome, expected: step.expectation, session: self)
         let snapshots = options.snapshots ? snapshot() : []
+        if options.snapshots {
+            var states: [String: String] = [:]
+            for row in snapshots { if let st = row.state { states[row.closed ? "\(row.name)#closed" : row.name] = st } }
+            lastStates = states
+        }
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
