@@ -262,6 +262,8 @@ public enum Explainer {
             return "The socket's SO_RCVTIMEO (\(format(s)) s) expired."
         case .peerClosed:
             return nil
+        case .text(let t) where e.call == "close" && t.contains("already closed"):
+            return nil   // the summary says it
         case .text(let t):
             return t.prefix(1).uppercased() + t.dropFirst() + (t.hasSuffix(".") ? "" : ".")
         }
