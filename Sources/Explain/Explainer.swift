@@ -322,8 +322,22 @@ func Sockets_errno(_ name: String) -> Int32 { Errno(name: name)?.rawValue ?? -1 
 
 extension String {
     func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        return replacing(target, with: replacement)
+        // A plain scan: faster here than the generic `replacing` of _StringProcessing.
+        guard !target.isEmpty, contains(target.first!) else { return self }
+        let t = Array(target.utf8), src = Array(utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(src.count)
+        var i = 0
+        while i < src.count {
+            if src[i] == t[0], i + t.count <= src.count, src[i..<(i + t.count)].elementsEqual(t) {
+                out += replacement.utf8
+                i += t.count
+            } else {
+                out.append(src[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -158,7 +158,12 @@ public enum DocumentParser {
         var sawSteps = false
 
         func flushProse() {
-            let text = prose.joined(separator: "\n").trimmingCharacters(in: .newlines)
+            // Blank lines around a paragraph are not part of it (dropped line by line: Foundation's
+            // trimmingCharacters bridges through NSString and cost more than the rest of parsing).
+            var kept = prose[...]
+            while let f = kept.first, f.isEmpty { kept.removeFirst() }
+            while let l = kept.last, l.isEmpty { kept.removeLast() }
+            let text = kept.joined(separator: "\n")
             if text.contains(where: { $0 != " " && $0 != "\t" && $0 != "\r" }) { blocks.append(.prose(text: text, line: proseStart)) }
             prose = []
         }

@@ -53,3 +53,15 @@ func Runner_row(name: String, state: String, local: String) -> SocketSnapshot {
     SocketSnapshot(name: name, fd: 3, family: "AF_INET", type: "SOCK_STREAM", local: local, peer: nil, state: state,
                    readable: 0, unacked: 0, pending: nil, backlog: nil, parent: nil, mode: "blocking", closed: false)
 }
+
+@Suite("Wrapping text")
+struct WrapTests {
+    @Test("wraps at word boundaries, counting characters, not bytes")
+    func wraps() {
+        #expect(wrap("short", width: 10, indent: "  ") == "short")
+        #expect(wrap("aaa bbb ccc ddd", width: 7, indent: "> ") == "aaa bbb\n> ccc ddd")
+        #expect(wrap("état été àà", width: 9, indent: "") == "état été\nàà")
+        #expect(wrap("averyveryverylongword x", width: 5, indent: "") == "averyveryverylongword\nx")
+        #expect(wrap("a  b", width: 10, indent: "") == "a  b")
+    }
+}
