@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Runner", dependencies: ["ScenarioFormat", "Sockets"]),
         // Pure: events in, plain-language explanations out (the errno, call and state catalog).
         .target(name: "Explain", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
-        // Never touches sockets: terminal text, JSON lines, diagnostics.
+        // Never touches sockets: terminal text, JSON lines, diagnostics, sequence diagrams, HTML and SVG.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
         // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
         .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),

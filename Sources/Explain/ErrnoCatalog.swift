@@ -61,7 +61,7 @@ public enum ErrnoCatalog {
                        "send": "The send buffer is full: the peer has not read what was already sent.",
                        "sendall": "The send buffer is full: the peer has not read what was already sent.",
                        "connect": "A Unix-domain listener's queue is full."],
-              fix: "This is normal for a non-blocking socket: wait until it is ready (select or poll) and try again. Python raises BlockingIOError.",
+              fix: "This is normal for a non-blocking socket: wait until it is ready (select or poll) and try again.",
               python: "BlockingIOError", manPages: ["recv(2)", "socket(7)"]),
         .init(name: "EALREADY", title: "Operation already in progress",
               meaning: "A non-blocking connect is already under way on this socket.",

@@ -1,5 +1,6 @@
 import Runner
 import ScenarioFormat
+import Sockets
 
 /// A step's result in plain words: what happened, why, what to do, and the same step in Python and C.
 public struct Explanation: Sendable, Hashable {
@@ -47,7 +48,7 @@ public enum Explainer {
                 fix = "Sockets carry bytes: write b\"…\", or turn text into bytes with .encode()."
             }
         case .blocked(let reason):
-            summary = "This call would wait: \(reason)."
+            summary = "This call would wait — \(reason)."
             details.append("sockstep proved it with a non-blocking attempt instead of waiting; a real program would hang here until something changes.")
             if e.verdict == .unexpected || { if case .failed = e.verdict { return true }; return false }() {
                 fix = fixForBlocked(e)
@@ -89,7 +90,7 @@ public enum Explainer {
         for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
             && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
-            states.append("`\(c.socket)` is now \(c.to): \(entry.meaning)")
+            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)")
         }
         if case .failed(let m) = e.verdict, fix == nil { fix = hintForMismatch(e, m) }
         return Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
@@ -104,7 +105,8 @@ public enum Explainer {
         let f = e.facts
         switch e.call {
         case "socket":
-            return "Created \(sock), \(f["kind"] ?? "a socket") (descriptor \(f["fd"] ?? "?")). It has no address and no connection yet."
+            let state = f["kind"]?.contains("TCP") == true ? " Its TCP state is CLOSED: not closed by anyone, just no connection yet." : ""
+            return "Created \(sock), \(f["kind"] ?? "a socket") (descriptor \(f["fd"] ?? "?")). It has no address and no connection yet.\(state)"
         case "socketpair":
             return "Created two sockets already connected to each other: what one sends, the other receives."
         case "bind":
@@ -114,7 +116,7 @@ public enum Explainer {
             if f["kind"]?.contains("Unix") == true {
                 return "\(sock) now listens\(f["address"].map { " at \($0)" } ?? ""): clients that connect to that path wait in its queue (up to \(backlog)) until accept takes them."
             }
-            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues finished connections for accept — up to \(backlog + 1), since Linux allows one more than the backlog of \(backlog)."
+            return "\(sock) now listens\(f["address"].map { " on \($0)" } ?? ""): the kernel completes handshakes on its own and queues up to \(backlog) finished connection\(backlog == 1 ? "" : "s") (the backlog) for accept; Linux lets one more in."
         case "connect":
             if f["kind"]?.contains("TCP") == true {
                 return "Connected \(sock) to \(f["address"] ?? "the server"). The three-way handshake (SYN, SYN-ACK, ACK) completed inside the call, as it does on loopback."
@@ -124,7 +126,7 @@ public enum Explainer {
             }
             return "Connected \(sock) to \(f["address"] ?? "the server")."
         case "connect_ex":
-            if case .int(let n) = value, n != 0 { return "connect_ex returned \(n) (\(ErrnoCatalog.entries.first { Int(errnoNumber($0.name)) == n }?.name ?? "an errno")) instead of raising." }
+            if case .int(let n) = value, n != 0 { return "connect_ex returned \(n) (\(ErrnoCatalog.entries.first { Errno(name: $0.name).map { Int($0.rawValue) } == n }?.name ?? "an errno")) instead of raising." }
             return "Connected \(sock) to \(f["address"] ?? "the server"); connect_ex returned 0."
         case "accept":
             return "\(sock) handed out the next connection, from \(f["address"] ?? "a client"), as a new socket `\(f["new"] ?? "conn")` (descriptor \(f["newfd"] ?? "?")). \(sock) keeps listening for more."
@@ -221,7 +223,7 @@ public enum Explainer {
         case "value":
             return "`\(e.step.source.split(separator: " ").first ?? "")` is \(value)."
         case "state":
-            if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st): \(entry.meaning)" }
+            if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st) — \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."
         case "unacked": return "\(value) bytes sent by \(sock) are not yet acknowledged."
         case "pending":
@@ -239,14 +241,11 @@ public enum Explainer {
         return value == .none ? "Done." : "Result: \(value)."
     }
 
-    static func errnoNumber(_ name: String) -> Int32 {
-        Sockets_errno(name)
-    }
 
     static func describe(_ note: Note, _ e: Event) -> String? {
         switch note {
         case .portChosen(let p):
-            return "You asked for port 0, so the kernel chose a free port: \(p). Other programs learn it from `\(e.facts["socket"] ?? "s").address` (getsockname)."
+            return "You asked for port 0, so the kernel chose a free port: \(p). Read it back with `\(e.facts["socket"] ?? "s").address` (getsockname); a client must be told this port to reach it."
         case .truncated(let kept, let full):
             return "The datagram was \(full) bytes but the buffer held only \(kept): the other \(full - kept) bytes are lost. UDP never splits a datagram across reads."
         case .shortRead(let got, let asked, let queued):
@@ -304,6 +303,20 @@ public enum Explainer {
             return "int \(e.step.targets.first ?? "fd") = socket(\(full.joined(separator: ", ")));"
         }
         let name = e.receiver ?? "fd"
+        let args = e.step.call.methodCall?.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") } ?? []
+        switch e.call {
+        case "listen": return "listen(\(name), \(args.first ?? "128"));"
+        case "shutdown": return "shutdown(\(name), \(args.first ?? "SHUT_WR"));"
+        case "recv": return "ssize_t n = recv(\(name), buf, \(args.first ?? "sizeof buf"), \(args.count > 1 ? args[1] : "0"));"
+        case "send": return "ssize_t n = send(\(name), buf, len, \(args.count > 1 ? args[1] : "0"));"
+        case "settimeout":
+            if args.first == "None" { return "fcntl(\(name), F_SETFL, fcntl(\(name), F_GETFL) & ~O_NONBLOCK);" }
+            return "fcntl(\(name), F_SETFL, O_NONBLOCK); /* then poll(2) for up to \(args.first ?? "t") s before each call */"
+        case "setblocking":
+            let off = args.first == "False" || args.first == "0"
+            return "fcntl(\(name), F_SETFL, fcntl(\(name), F_GETFL) \(off ? "| O_NONBLOCK" : "& ~O_NONBLOCK"));"
+        default: break
+        }
         if e.call == "setsockopt" || e.call == "getsockopt", let m = e.step.call.methodCall, m.args.count >= 2 {
             let level = StepPrinter.python(m.args[0]).replacingOccurrencesOf("socket.", with: "")
             let option = StepPrinter.python(m.args[1]).replacingOccurrencesOf("socket.", with: "")
@@ -317,8 +330,6 @@ public enum Explainer {
     }
 }
 
-import Sockets
-func Sockets_errno(_ name: String) -> Int32 { Errno(name: name)?.rawValue ?? -1 }
 
 extension String {
     func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {

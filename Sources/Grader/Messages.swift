@@ -161,9 +161,8 @@ enum Messages {
                case .value(let node)? = step.expectation {
                 if let bytes = GradingRun.literalBytes(node) {
                     line.expected = Value.pythonRepr(bytes: bytes)
-                    if case .value(.bytes(let got)) = event.outcome {
+                    if case .value(.bytes) = event.outcome {
                         line.marker = zip(line.expected!, m.actual).prefix { $0 == $1 }.count
-                        _ = got
                     }
                 } else if let arrow = step.source.range(of: "->") {
                     line.expected = step.source[arrow.upperBound...].trimmingCharacters(in: .whitespaces)

@@ -9,6 +9,8 @@ public struct TerminalRenderer: Sendable {
         public var quiet = false
         public var table = false
         public var width = 100
+        /// The shell goes on after an unexpected error; a run stops there.
+        public var stopsOnUnexpected = true
         public init() {}
     }
     public var style: Style
@@ -55,7 +57,8 @@ public struct TerminalRenderer: Sendable {
                 out += indent + "          " + String(repeating: " ", count: col) + style.red(style.unicode ? "^ first difference" : "^ first difference") + "\n"
             }
         case .unexpected:
-            out += indent + style.red("This step failed unexpectedly, so the run stops here.") + "\n"
+            out += indent + style.red(options.stopsOnUnexpected ? "This step failed unexpectedly, so the run stops here."
+                                                                : "In a program this would stop it (an exception, or a wait forever); here you can go on.") + "\n"
         default: break
         }
         if let fix = x.fix, !e.verdict.isSuccess || e.verdict == .expectedError {

@@ -24,9 +24,11 @@ public enum ExplainCommand: Command {
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let style = io.style()
         guard let raw = args.first else {
-            io.out(style.bold("Errors:") + " " + ErrnoCatalog.entries.map(\.name).joined(separator: ", ") + "\n\n")
+            io.out(style.bold("Errors:") + " " + ErrnoCatalog.entries.map(\.name).sorted().joined(separator: ", ") + "\n\n")
             io.out(style.bold("Calls:") + " " + CallCatalog.entries.map(\.name).joined(separator: ", ") + "\n\n")
-            io.out(style.bold("TCP states:") + " " + StateCatalog.entries.map(\.name).joined(separator: ", ") + "\n")
+            let tcp = Set(TCPState.allCases.map(\.name))
+            io.out(style.bold("TCP states:") + " " + StateCatalog.entries.map(\.name).filter { tcp.contains($0) }.joined(separator: ", ") + "\n\n")
+            io.out(style.bold("States of UDP and Unix sockets:") + " " + StateCatalog.entries.map(\.name).filter { !tcp.contains($0) }.joined(separator: ", ") + "\n")
             return ExitCode.ok
         }
         if args.count > 1 { return usageError("explain takes one name, got \(args.count)", command: self, io: io) }
@@ -38,6 +40,10 @@ public enum ExplainCommand: Command {
             name = first
         }
         if name == "TimeoutError" || name == "timeout" { name = "ETIMEDOUT" }
+        // Python prints `[Errno 104] Connection reset by peer`: the number, or that message, works too.
+        let number = name.hasPrefix("[Errno ") ? String(name.dropFirst(7).prefix { $0.isNumber }) : name
+        if let n = Int32(number), let e = Errno.all.first(where: { $0.rawValue == n }) { name = e.name }
+        if let e = Errno.all.first(where: { $0.message.lowercased() == raw.lowercased() }) { name = e.name }
         if let e = ErrnoCatalog.entry(name.uppercased()) {
             io.out(style.bold("\(e.name) — \(e.title)") + "\n\n")
             io.out(e.meaning + "\n\n")

@@ -28,10 +28,10 @@ public enum ExportCommand: Command {
       -h, --help              Show help information.
 
     EXAMPLES:
-      sockstep export lessons/02-first-conversation.md > conversation.py && python3 conversation.py
-      sockstep export --lang c lessons/02-first-conversation.md -o conversation.c
+      sockstep export lessons/02-first-tcp-conversation.md > conversation.py && python3 conversation.py
+      sockstep export --lang c lessons/02-first-tcp-conversation.md -o conversation.c
       cc -std=c11 -Wall -Wextra -o conversation conversation.c && ./conversation
-      sockstep export --lang swift lessons/02-first-conversation.md -o conversation.swift
+      sockstep export --lang swift lessons/02-first-tcp-conversation.md -o conversation.swift
       swiftc -o conversation conversation.swift && ./conversation
 
     EXIT STATUS: 0 exported, 2 the file could not be used or exported, 64 the command line was wrong.

@@ -213,17 +213,18 @@ final class Tutor {
         defer { session.finish() }
         var done = 0
         let replay = min(resumeAt, total)
+        var ran: [Event] = []   // the events of this sitting, replayed ones included, for the diagram key
         if replay > 0 {
             io.out("\n" + style.dim("Continuing after step \(replay): replaying the steps you already ran, so the sockets are as you left them.") + "\n")
             for i in 0..<replay {
                 let e = session.execute(steps[i], index: i + 1)
+                ran.append(e)
                 let mark = e.verdict.isSuccess ? style.green(style.check) : style.red(style.cross)
                 io.out(" \(mark) \(i + 1)  \(e.step.source)\n")
             }
             done = replay
         }
         var index = 0
-        var ran: [Event] = []   // the events of this sitting, for the diagram key
         for block in doc.blocks {
             switch block {
             case .heading(let text, let level, _):

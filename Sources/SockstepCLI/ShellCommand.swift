@@ -67,6 +67,7 @@ final class Shell {
         self.style = style
         var options = TerminalRenderer.Options()
         options.table = true
+        options.stopsOnUnexpected = false
         renderer = TerminalRenderer(style: style, options: options)
     }
 

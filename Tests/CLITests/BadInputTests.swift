@@ -101,7 +101,7 @@ struct BadInputTests {
     ]
 
     static func write(_ bytes: Data) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-bad-\(UUID().uuidString)")
+        let dir = TestScratch.root.appendingPathComponent("sockstep-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try bytes.write(to: dir.appendingPathComponent("bad.md"))
         return dir

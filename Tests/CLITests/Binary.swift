@@ -47,7 +47,7 @@ struct Binary {
 
     /// Writes `text` to a fresh temporary file and returns its path.
     static func fixture(_ name: String, _ text: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-cli-\(UUID().uuidString)")
+        let dir = TestScratch.root.appendingPathComponent("sockstep-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)

@@ -57,7 +57,7 @@ struct CLIEndToEndTests {
         #expect(r.stdout.contains("✓ 1"))
         #expect(r.stdout.contains("strace  connect("))
         #expect(r.stdout.contains("Connection refused (ECONNREFUSED)"))
-        #expect(r.stdout.contains("This call would wait: nothing has arrived"))
+        #expect(r.stdout.contains("This call would wait — nothing has arrived"))
         #expect(r.stdout.contains("PASS"))
         #expect(r.stdout.contains("11 steps: 11 passed"))
         #expect(!r.stdout.contains("\u{1B}["), "no colour when not on a terminal")
@@ -268,7 +268,7 @@ struct CheckExerciseTests {
 struct GradeHTMLTests {
     @Test("a grade as one page: score, checks, each exchange with the program as a diagram")
     func gradePage() throws {
-        let page = FileManager.default.temporaryDirectory.appendingPathComponent("grade-\(UUID().uuidString).html").path
+        let page = TestScratch.root.appendingPathComponent("grade-\(UUID().uuidString).html").path
         let r = try Binary.run(["grade", "scenarios/exercises/echo-server.md", "--html", page, "--",
                                 "python3", "scenarios/exercises/solutions/echo-server/reads-once.py"], cwd: packageRoot)
         #expect(r.status == 1)

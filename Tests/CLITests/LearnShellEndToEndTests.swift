@@ -11,7 +11,7 @@ struct Course {
     var environment: [String: String] { ["SOCKSTEP_LESSONS": lessons, "XDG_STATE_HOME": state, "NO_COLOR": "1"] }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-course-\(UUID().uuidString)").path
+        root = TestScratch.root.appendingPathComponent("sockstep-course-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/lessons", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/work", withIntermediateDirectories: true)
         try """

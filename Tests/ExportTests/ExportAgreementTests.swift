@@ -82,7 +82,7 @@ func outcomes(_ output: String) -> [String] {
 }
 
 func tempFile(_ name: String, _ text: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-export-\(UUID().uuidString)")
+    let dir = TestScratch.root.appendingPathComponent("sockstep-export-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent(name).path
     try text.write(toFile: path, atomically: true, encoding: .utf8)

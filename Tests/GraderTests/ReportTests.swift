@@ -154,7 +154,7 @@ struct GradeCommandTests {
 
     @Test("--output writes the report to a file; stdout stays clean")
     func output() throws {
-        let path = NSTemporaryDirectory() + "sockstep-results-\(UUID().uuidString).json"
+        let path = TestScratch.rootPath + "sockstep-results-\(UUID().uuidString).json"
         let (code, c) = run([echo, "--format", "gradescope", "--output", path, "--", Fixtures.python, Fixtures.solution("echo-server", "reference.py")])
         #expect(code == 0)
         #expect(c.out.isEmpty)
@@ -164,7 +164,7 @@ struct GradeCommandTests {
 
     @Test("50 reference submissions graded in parallel, each isolated, with a gradebook", .timeLimit(.minutes(2)))
     func manySubmissions() throws {
-        let dir = NSTemporaryDirectory() + "sockstep-subs-\(UUID().uuidString)"
+        let dir = TestScratch.rootPath + "sockstep-subs-\(UUID().uuidString)"
         let reference = try String(contentsOfFile: Fixtures.solution("greeting-server", "reference.py"), encoding: .utf8)
         for i in 1...50 {
             let sub = dir + "/student\(String(format: "%02d", i))"

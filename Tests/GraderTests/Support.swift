@@ -42,7 +42,7 @@ enum Fixtures {
 
     /// Writes a throwaway program and returns its path.
     static func script(_ text: String, name: String = "program.py") throws -> String {
-        let dir = NSTemporaryDirectory() + "sockstep-test-\(UUID().uuidString)"
+        let dir = TestScratch.rootPath + "sockstep-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)

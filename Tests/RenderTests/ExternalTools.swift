@@ -57,7 +57,7 @@ enum ExternalTools {
     }
 
     static func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockstep-render-\(UUID().uuidString)")
+        let dir = TestScratch.root.appendingPathComponent("sockstep-render-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
