@@ -9,7 +9,8 @@ public enum DiagnosticRenderer {
         case .warning: sev = style.yellow(style.bold("warning"))
         case .note: sev = style.cyan("note")
         }
-        var out = "\(style.bold("\(path):\(d.location.line):\(d.location.column):")) \(sev): \(d.message)\n"
+        let place = d.location.line > 0 ? "\(path):\(d.location.line):\(d.location.column):" : "\(path):"
+        var out = "\(style.bold(place)) \(sev): \(d.message)\n"
         let lineNo = String(d.location.line)
         let gutter = String(repeating: " ", count: lineNo.count)
         if d.location.line >= 1 && d.location.line <= lines.count {

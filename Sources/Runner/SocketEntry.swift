@@ -47,7 +47,9 @@ final class SocketEntry {
         self.type = type
     }
 
-    var isStream: Bool { type == SocketConstants.named("SOCK_STREAM")!.value }
-    var isTCP: Bool { isStream && family != SocketConstants.named("AF_UNIX")!.value }
+    var isStream: Bool { type == SocketEntry.sockStream }
+    var isTCP: Bool { isStream && family != SocketEntry.afUnix }
+    private static let sockStream = SocketConstants.named("SOCK_STREAM")!.value
+    private static let afUnix = SocketConstants.named("AF_UNIX")!.value
     var addressFamily: AddressFamily? { AddressFamily(cValue: family) }
 }

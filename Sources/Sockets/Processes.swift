@@ -76,6 +76,8 @@ public enum Processes {
         if let dir = directory {
             var st = stat()
             guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return .failure(.badDirectory) }
+            // Without glibc's addchdir the program would silently run in the wrong folder.
+            guard addChdir != nil else { return .failure(.badDirectory) }
         }
         pthread_mutex_lock(&spawnLock)
         defer { pthread_mutex_unlock(&spawnLock) }

@@ -84,11 +84,11 @@ public enum CLI {
             break
         }
         if let cmd = commands.first(where: { $0.name == first }) {
-            if args.contains("--help") || args.contains("-h") {
-                if let dd = args.firstIndex(of: "--"), let h = args.firstIndex(where: { $0 == "--help" || $0 == "-h" }), h > dd {} else {
-                    io.out(cmd.help)
-                    return ExitCode.ok
-                }
+            // `--help` asks for help unless it comes after `--` (then it belongs to a graded program).
+            let helpAt = args.firstIndex { $0 == "--help" || $0 == "-h" }
+            if let helpAt, helpAt < (args.firstIndex(of: "--") ?? args.count) {
+                io.out(cmd.help)
+                return ExitCode.ok
             }
             return cmd.run(args, io)
         }

@@ -230,7 +230,7 @@ final class Tutor {
             case .heading(let text, let level, _):
                 if index >= replay { io.out("\n" + style.bold(String(repeating: "#", count: level) + " " + text) + "\n") }
             case .prose(let text, _):
-                if index >= replay { io.out("\n" + text + "\n") }
+                if index >= replay { io.out("\n" + terminalProse(text) + "\n") }
             case .steps(let list, _):
                 for step in list {
                     index += 1
@@ -277,5 +277,20 @@ final class Tutor {
         }
         io.out("\n" + style.green(style.bold("End of lesson \(lesson.number).")) + " You ran all \(total) steps.\n")
         return .finished
+    }
+}
+
+extension Tutor {
+    /// Markdown's `**strong**` as bold on a terminal, and as plain words elsewhere: the asterisks
+    /// only get in the way of reading. Code spans and blocks are left as written.
+    func terminalProse(_ text: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "**"), let close = rest[open.upperBound...].range(of: "**") {
+            out += rest[..<open.lowerBound]
+            out += style.bold(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
     }
 }

@@ -31,7 +31,8 @@ enum Loading {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             let guess = nearbyFile(path)
-            return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "no such file",
+            // Line 0: about the file as a whole, so no line or column is printed.
+            return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 0, column: 0), "no such file",
                 help: guess.map { "did you mean `\($0)`?" } ?? "check the path; the lessons are in lessons/")])
         }
         guard let data = FileManager.default.contents(atPath: path) else {

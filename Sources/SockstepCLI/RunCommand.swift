@@ -81,7 +81,8 @@ public enum RunCommand: Command {
             guard loaded.usable, let doc = loaded.document else {
                 if !json {
                     let n = loaded.diagnostics.filter { $0.severity == .error }.count
-                    io.err("\(path): not run: \(n) error\(n == 1 ? "" : "s") (see above). `sockstep check \(path)` lists them again.\n\n")
+                    let missing = loaded.diagnostics.contains { $0.location.line == 0 }
+                    io.err(missing ? "\n" : "\(path): not run: \(n) error\(n == 1 ? "" : "s") (see above). `sockstep check \(path)` lists them again.\n\n")
                 }
                 worst = max(worst, ExitCode.unusable)
                 continue

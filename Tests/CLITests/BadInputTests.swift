@@ -132,7 +132,7 @@ struct BadInputTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let missing = try Binary.run(["run", "bda.md"], environment: ["NO_COLOR": "1"], cwd: dir.path)
         #expect(missing.status == 2)
-        #expect(missing.stderr.contains("bda.md:1:1: error: no such file"))
+        #expect(missing.stderr.contains("bda.md: error: no such file"))
         #expect(missing.stderr.contains("= help: did you mean `bad.md`?"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
         let empty = try Binary.run(["run", "empty"], environment: ["NO_COLOR": "1"], cwd: dir.path)

@@ -21,7 +21,7 @@ struct Course {
         hint: a server must be listening before a client can connect
         ---
 
-        A server needs a socket.
+        A **server** needs a socket.
 
         ```steps
         server = socket(AF_INET, SOCK_STREAM)
