@@ -394,6 +394,8 @@ struct Builder {
                 return (e.facts["new"], .value)
             case (_, .none): return (nil, .none)
             case (_, .socket): return (nil, .none)
+            case ("state", .string(let s)):
+                return (s, .value)   // a state name, as the lesson writes it: LISTEN, not 'LISTEN'
             case ("recv", .bytes(let b)) where b.isEmpty && lastKnown[e.receiver ?? ""]?.type == "SOCK_STREAM":
                 return ("b'' (end of stream)", .value)
             case ("socketpair", .tuple(let items)):

@@ -13,7 +13,7 @@ public protocol Command {
     static func run(_ args: [String], _ io: IO) -> Int32
 }
 
-/// Exit codes, as DESIGN.md fixes them.
+/// Exit codes, as README.md documents them.
 public enum ExitCode {
     public static let ok: Int32 = 0
     public static let failed: Int32 = 1
