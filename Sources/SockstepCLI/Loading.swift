@@ -12,6 +12,20 @@ enum Loading {
         var usable: Bool { document != nil && !diagnostics.contains { $0.severity == .error } }
     }
 
+    /// The files a command was given, folders expanded; prints the problem and returns the exit code
+    /// when there are none.
+    static func files(_ named: [String], command: any Command.Type, io: IO) -> Result<[String], ExitCodeError> {
+        guard !named.isEmpty else { return .failure(ExitCodeError(code: usageError("no lesson file given", command: command, io: io))) }
+        let files = expand(named)
+        guard !files.isEmpty else {
+            io.err("error: no lesson files (.md) in \(named.joined(separator: ", "))\n = help: lessons are Markdown files; see lessons/README.md\n")
+            return .failure(ExitCodeError(code: ExitCode.unusable))
+        }
+        return .success(files)
+    }
+
+    struct ExitCodeError: Error { let code: Int32 }
+
     /// Expands directories to the Markdown files inside them (sorted, README.md left out).
     static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []

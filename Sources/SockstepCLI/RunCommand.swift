@@ -44,12 +44,10 @@ public enum RunCommand: Command {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
-        let named = parsed.positional + parsed.rest
-        guard !named.isEmpty else { return usageError("no lesson file given", command: self, io: io) }
-        let files = Loading.expand(named)
-        guard !files.isEmpty else {
-            io.err("error: no lesson files (.md) in \(named.joined(separator: ", "))\n = help: lessons are Markdown files; see lessons/README.md\n")
-            return ExitCode.unusable
+        let files: [String]
+        switch Loading.files(parsed.positional + parsed.rest, command: self, io: io) {
+        case .success(let f): files = f
+        case .failure(let e): return e.code
         }
         let json = parsed.flags.contains("json")
         let diagram = parsed.flags.contains("diagram")

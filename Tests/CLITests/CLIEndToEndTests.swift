@@ -288,3 +288,33 @@ struct GradeHTMLTests {
         }
     }
 }
+
+@Suite("Late additions, with their error paths")
+struct LateAdditionTests {
+    @Test("explain takes what Python prints: an errno number, [Errno N], or the message")
+    func explainNumbers() throws {
+        #expect(try Binary.run(["explain", "104"]).stdout.hasPrefix("ECONNRESET"))
+        #expect(try Binary.run(["explain", "[Errno 111]"]).stdout.hasPrefix("ECONNREFUSED"))
+        #expect(try Binary.run(["explain", "Connection refused"]).stdout.hasPrefix("ECONNREFUSED"))
+        let unknown = try Binary.run(["explain", "99999"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("sockstep has no entry for '99999'"))
+    }
+
+    @Test("the shell goes on after an error that would stop a run, and says so")
+    func shellGoesOn() throws {
+        let r = try Binary.run(["shell"], stdin: "c = socket(AF_INET, SOCK_STREAM)\nc.recv(10)\nc.close()\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("here you can go on"))
+        #expect(!r.stdout.contains("so the run stops here"))
+        #expect(r.stdout.contains("Closed `c`"))
+    }
+
+    @Test("grade --html to a folder that does not exist: exit 2 and a message, no crash")
+    func gradeHTMLUnwritable() throws {
+        let r = try Binary.run(["grade", "scenarios/exercises/echo-server.md", "--html", "/nonexistent/dir/page.html", "--",
+                                "python3", "scenarios/exercises/solutions/echo-server/reference.py"], cwd: packageRoot)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("the page could not be written to /nonexistent/dir/page.html"))
+    }
+}

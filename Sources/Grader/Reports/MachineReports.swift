@@ -1,3 +1,4 @@
+import Render
 import Foundation
 
 /// sockstep's own JSON: the whole `Grade`, documented in scenarios/README.md.
@@ -97,23 +98,7 @@ public enum JUnitReport {
     }
 
     /// Escapes text for XML 1.0; characters XML cannot hold at all become U+FFFD.
-    static func esc(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            default:
-                if u.value < 0x20 || (0xFFFE...0xFFFF).contains(u.value) { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    static func esc(_ s: String) -> String { HTMLRenderer.escape(s, apostrophe: true) }
 }
 
 /// TAP version 14: a test point per check, with a YAML diagnostic block for failures.
