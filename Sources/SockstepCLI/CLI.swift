@@ -31,12 +31,24 @@ public struct IO {
     /// One line of input without its newline, nil at the end of input (learn mode and the shell).
     public var readLine: () -> String? = { Swift.readLine(strippingNewline: true) }
     public var stdinIsTerminal: Bool = isatty(0) == 1
+    /// The terminal's width, asked each time (a window can be resized); nil when stdout is no terminal.
+    public var columns: () -> Int? = { Terminal.columns(1) }
 
     public static func standard() -> IO {
         IO(out: { s in try? FileHandle.standardOutput.write(contentsOf: Data(s.utf8)) },
            err: { s in try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) },
            environment: ProcessInfo.processInfo.environment,
            stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
+    }
+
+    /// The columns output is laid out for: `COLUMNS` when it is set (a script or a test can ask for
+    /// a width), else the terminal's own width (TIOCGWINSZ on stdout), else 80. Output that goes to
+    /// a pipe or a file is therefore the same on every machine, whatever window started it, and
+    /// reads well in an 80-column editor or log; at least 40 columns.
+    public var width: Int {
+        if let c = environment["COLUMNS"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), c > 0 { return max(40, c) }
+        if stdoutIsTerminal, let c = columns() { return max(40, c) }
+        return 80
     }
 
     /// Colour only on a terminal, never with NO_COLOR; ASCII unless the locale is UTF-8 (or unset,

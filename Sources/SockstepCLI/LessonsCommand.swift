@@ -49,6 +49,7 @@ public enum LessonsCommand: Command {
             let num = String(repeating: " ", count: max(0, width - String(l.number).count)) + String(l.number)
             var line = " \(mark) \(arrow) \(num)  \(style.bold(l.title))"
             if let step = progress.lessons[l.file]?.step, step > 0, !progress.isFinished(l.file) { line += style.dim("  (stopped after step \(step))") }
+            if let state = progress.lessons[l.file], state.predicted > 0 { line += style.dim("  (predicted \(state.predictedRight) of \(state.predicted) right)") }
             io.out(line + "\n")
             if let s = l.summary { io.out("        " + String(repeating: " ", count: width) + style.dim(s) + "\n") }
         }

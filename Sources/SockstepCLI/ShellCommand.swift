@@ -53,7 +53,14 @@ final class Shell {
 
     let io: IO
     let style: Style
-    let renderer: TerminalRenderer
+    /// Laid out for the terminal's width at each step (the window may have been resized).
+    var renderer: TerminalRenderer {
+        var options = TerminalRenderer.Options()
+        options.table = true
+        options.stopsOnUnexpected = false
+        options.width = io.width
+        return TerminalRenderer(style: style, options: options)
+    }
     var session = Session()
     var checker = CheckerState()
     var recorded: [Recorded] = []
@@ -65,16 +72,13 @@ final class Shell {
     init(io: IO, style: Style) {
         self.io = io
         self.style = style
-        var options = TerminalRenderer.Options()
-        options.table = true
-        options.stopsOnUnexpected = false
-        renderer = TerminalRenderer(style: style, options: options)
     }
 
     deinit { session.finish() }
 
     func run() -> Int32 {
-        io.out(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.\n")
+        io.out(Columns.wrap(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.",
+                            width: min(io.width, Columns.proseLimit), indent: "") + "\n")
         while true {
             io.out(style.cyan("sockstep> "))
             guard let raw = io.readLine() else {
@@ -105,17 +109,18 @@ final class Shell {
         switch name {
         case ":help", ":h", ":?":
             io.out("""
-            Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
-            `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
+            Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`,
+            `s.bind(("127.0.0.1", 0))`, `c.connect(s.address)`, `conn.recv(1024) -> blocks`.
+            Commands:
               :table             the socket table
-              :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
-              :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
+              :explain <name>    an errno (ECONNRESET), a call (listen), a state (TIME_WAIT)
+              :save <file>       write the steps so far as a lesson for `sockstep run`
               :reset             close every socket and start afresh
               :quit              leave (or the end of input)
 
             """)
         case ":table", ":t":
-            io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+            io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style, width: io.width) + "\n")
         case ":explain", ":e":
             if arg.isEmpty {
                 io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
