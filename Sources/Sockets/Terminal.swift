@@ -37,14 +37,15 @@ public enum Terminal {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        guard tcsetattr(fd, TCSAFLUSH, &raw) == 0 else { return nil }
+        // TCSANOW: keys typed ahead (while the program started, or pasted) are kept, not flushed.
+        guard tcsetattr(fd, TCSANOW, &raw) == 0 else { return nil }
         return Saved(attributes: old, fd: fd)
     }
 
     /// Puts back the settings `enterRawMode` saved.
     public static func restore(_ saved: Saved) {
         var attributes = saved.attributes
-        _ = tcsetattr(saved.fd, TCSAFLUSH, &attributes)
+        _ = tcsetattr(saved.fd, TCSADRAIN, &attributes)
     }
 
     /// Reads at most `max` bytes from `fd`, retrying EINTR; nil at the end of input or on error.

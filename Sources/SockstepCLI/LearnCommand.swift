@@ -98,6 +98,7 @@ public enum LearnCommand: Command {
         let tutor = Tutor(io: io, library: library, store: store, progress: progress, style: io.style(ascii: parsed.flags.contains("ascii")))
         tutor.predict = parsed.flags.contains("predict")
         tutor.viewChoice = parsed.flags.contains("details") ? true : parsed.flags.contains("beginner") ? false : nil
+        defer { tutor.reader?.finish() }
         return tutor.run(lesson)
     }
 }
@@ -187,6 +188,8 @@ final class Tutor {
     var viewChoice: Bool?
     /// The view of the lesson being played.
     var details = true
+    /// On a terminal, keys are typed with the shell's line editor (arrows move, they are no keys).
+    lazy var reader = TerminalLineReader(io: io, historyFile: nil)
 
     init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style) {
         self.io = io
@@ -220,11 +223,15 @@ final class Tutor {
 
     /// The next line of input, trimmed; nil at the end of the input.
     func key(_ prompt: String) -> String? {
-        io.out(prompt)
-        guard let line = io.readLine() else {
-            io.out("\n")
-            return nil
+        let read: String?
+        if let reader {
+            read = reader.readLine(prompt: prompt, width: { self.io.width })
+        } else {
+            io.out(prompt)
+            read = io.readLine()
+            if read == nil { io.out("\n") }
         }
+        guard let line = read else { return nil }
         if !io.stdinIsTerminal { io.out(line.isEmpty ? "\n" : line + "\n") }
         return line.trimmingCharacters(in: .whitespaces)
     }

@@ -26,6 +26,11 @@ public enum ShellCommand: Command {
       :reset             Close every socket and start afresh.
       :quit              Leave (so does the end of input, or Ctrl-D).
 
+    LINE EDITING (on a terminal): ← → Home End, Backspace Delete, Ctrl-A/E start/end,
+    Ctrl-K/U erase to the end/start, Ctrl-W the word before; ↑ ↓ the history (kept in
+    $XDG_STATE_HOME/sockstep/shell_history); Ctrl-L clears the screen, Ctrl-C drops the line,
+    Ctrl-D on an empty line leaves.
+
     OPTIONS:
       --ascii            Use plain ASCII marks instead of ✓ and ✗.
       -h, --help         Show help information.
@@ -79,12 +84,18 @@ final class Shell {
     func run() -> Int32 {
         io.out(Columns.wrap(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.",
                             width: min(io.width, Columns.proseLimit), indent: "") + "\n")
+        // On a terminal, a line editor with history; from a pipe, a line at a time as always.
+        let reader = TerminalLineReader(io: io, historyFile: ProgressStore(environment: io.environment).directory + "/shell_history")
         while true {
-            io.out(style.cyan("sockstep> "))
-            guard let raw = io.readLine() else {
-                io.out("\n")
-                break
+            let raw: String?
+            if let reader {
+                raw = reader.readLine(prompt: style.cyan("sockstep> "), width: { self.io.width })
+            } else {
+                io.out(style.cyan("sockstep> "))
+                raw = io.readLine()
+                if raw == nil { io.out("\n") }
             }
+            guard let raw else { break }
             if !io.stdinIsTerminal { io.out(raw + "\n") }
             lineNumber += 1
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -96,6 +107,7 @@ final class Shell {
             }
             step(line)
         }
+        reader?.finish()
         session.finish()
         io.out("Bye: every socket of the session is closed.\n")
         return ExitCode.ok
