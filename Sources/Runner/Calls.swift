@@ -200,7 +200,14 @@ extension Session {
             return .value(.none)
         default: break
         }
-        try requireOpen(e, &ctx, name == "send" || name == "sendall" ? "sendto" : name == "recv" ? "recvfrom" : name)
+        if name == "connect_ex", e.closed {
+            // connect_ex returns the errno instead of raising, on a closed socket too (9, EBADF).
+            do { try requireOpen(e, &ctx, "connect") } catch let stop as StepStop {
+                if case .error(let err) = stop.outcome { return .value(.int(Int(err.rawValue))) }
+                throw stop
+            }
+        }
+        try requireOpen(e, &ctx, name == "send" || name == "sendall" ? "sendto" : name == "recv" ? "recvfrom" : name == "connect_ex" ? "connect" : name)
 
         switch name {
         case "bind":
