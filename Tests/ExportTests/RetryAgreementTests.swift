@@ -32,6 +32,22 @@ let retryPatterns: [(name: String, steps: String)] = [
     c.connect(("127.0.0.1", 1)) -> ECONNREFUSED
     c.connect(server.address)
     """),
+    ("getsockname() and getpeername() as the address of connect, sendto and bind", """
+    server = socket(AF_INET, SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    c = socket(AF_INET, SOCK_STREAM)
+    c.connect(server.getsockname())
+    c.connect_ex(server.getsockname()) -> 106
+    u = socket(AF_INET, SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    v = socket(AF_INET, SOCK_DGRAM)
+    v.sendto(b"to u", u.getsockname()) -> 4
+    u.recv(10) -> b"to u"
+    v.connect(u.getsockname())
+    w = socket(AF_INET, SOCK_DGRAM)
+    w.bind(v.getpeername()) -> EADDRINUSE
+    """),
     ("connect twice: the second is EISCONN", """
     server = socket(AF_INET, SOCK_STREAM)
     server.bind(("127.0.0.1", 0))
