@@ -63,7 +63,7 @@ public enum ClassroomWorkflow {
 
             """
         }
-        let env = s.exercise.checks.map { "          CHECK\($0.number)_RESULTS: \"${{ steps.check\($0.number).outputs.result }}\"" }.joined(separator: "\n")
+        let env = s.exercise.checks.map { "        CHECK\($0.number)_RESULTS: \"${{ steps.check\($0.number).outputs.result }}\"" }.joined(separator: "\n")
         let runners = s.exercise.checks.map { "check\($0.number)" }.joined(separator: ",")
         return """
         \(marker) \(s.version) (`sockstep classroom`) for \(Shipment.comment(s.exercise.title)): do not edit by hand,
