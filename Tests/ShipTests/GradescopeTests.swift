@@ -235,7 +235,7 @@ enum ResultsJSON {
     @Test(arguments: [
         (#"{"score": 1, "output": "", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": [{"name": "a", "score": 1, "max_score": 1, "status": "passed", "output": "", "visibility": "visible"}]}"#, 0),
         (#"{"score": 2, "output": "", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": [{"name": "a", "score": 1, "max_score": 1, "output": "", "visibility": "visible"}]}"#, 1),
-        (#"{"score": 1, "output": "", "output_format": "text", "visibility": "seen", "stdout_visibility": "hidden", "tests": [{"name": "", "score": 3, "max_score": 1, "output": "", "visibility": "later"}]}"#, 4),
+        (#"{"score": 1, "output": "", "output_format": "text", "visibility": "seen", "stdout_visibility": "hidden", "tests": [{"name": "", "score": 3, "max_score": 1, "output": "", "visibility": "later"}]}"#, 5),
         (#"{"score": "1", "output": "", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}"#, 1),
         (#"{"output": "", "tests": []}"#, 1),
         (#"[]"#, 1),
