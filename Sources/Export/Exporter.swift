@@ -82,14 +82,31 @@ struct StepShape {
         }
     }
 
-    /// Where an address argument sits, by call.
-    static func addressArgument(_ call: String, argCount: Int) -> Int? {
-        switch call {
-        case "bind", "connect", "connect_ex", "create_connection", "create_server": return 0
-        case "sendto": return argCount - 1
+    /// The call the step makes (`connect`), and its arguments; nil for an attribute or a name.
+    var callName: String {
+        switch kind {
+        case .method(_, let name, _), .function(let name, _), .attribute(_, let name): return name
+        case .name(let n): return n
+        }
+    }
+    var arguments: [Node]? {
+        switch kind {
+        case .method(_, _, let args), .function(_, let args): return args
         default: return nil
         }
     }
+
+    /// The call's one definition (a method only on a socket, a function only alone).
+    var definition: CallDefinition? {
+        switch kind {
+        case .method(_, let name, _): return Vocabulary.call(name).flatMap { $0.receiver == .socket ? $0 : nil }
+        case .function(let name, _): return Vocabulary.call(name).flatMap { $0.receiver == .function ? $0 : nil }
+        default: return nil
+        }
+    }
+
+    /// Where the address argument sits, if the call takes one.
+    var addressArgument: Int? { definition?.addressArgument(count: arguments?.count ?? 0) }
 }
 
 /// TCP state names and the other names `.state` reads, written as text in exported programs.
