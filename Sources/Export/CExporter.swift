@@ -4,15 +4,8 @@ import ScenarioFormat
 /// like Python's, addresses, the kernel's view, printing outcomes), then `main` with one commented
 /// block per step, making the real call (`connect(client.fd, &sa.sa, sa.len)`). It prints the same
 /// `step N: OUTCOME` lines as the Python export and compiles with `cc -std=c11 -Wall -Wextra -Werror`.
-struct CExporter {
-    let document: Document
-    init(_ document: Document) { self.document = document }
-
-    func program() throws -> String {
-        let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
-        let names = LessonNames(shapes)
-        let writer = NativeWriter<CDialect>(document: document, names: names)
-        let body = writer.body(shapes)
+extension CDialect {
+    static func header(_ document: Document) -> String {
         var out = "/*\n * \(commentSafe(document.title)): exported by `sockstep export --lang c \(commentSafe(document.path))`.\n"
         if let s = document.meta("summary") { out += " *\n * \(commentSafe(s))\n" }
         out += """
@@ -25,38 +18,36 @@ struct CExporter {
          */
 
         """
-        out += CExporter.runtime
+        out += runtime
         out += "\n/* ======================================================================================\n"
         out += " * The lesson's names: a `sock` for each socket, a `value` for everything else.\n"
         out += " * ====================================================================================== */\n\n"
-        for s in names.sockets { out += "sock \(writer.sock(s)) = {.name = \(cString(Array(s.utf8))), .fd = -1};\n" }
-        for v in names.values { out += "value \(writer.val(v));\n" }
-        out += "\nint main(void) {\n"
-        let scratch: [(String, String)] = [
-            ("sa", "address sa = {.len = 0};                 /* an address for bind, connect, accept... */"),
-            ("fd", "int fd = -1;                             /* a new descriptor */"),
-            ("n", "ssize_t n = 0;                           /* bytes sent or received */"),
-            ("buf", "char *buf = NULL;                        /* where recv() puts the bytes */"),
-            ("pair", "int pair[2] = {-1, -1};                  /* socketpair()'s two descriptors */"),
-            ("opt", "int opt = 0;                             /* an integer socket option */"),
-            ("optlen", "socklen_t optlen = 0;"),
-            ("lg", "struct linger lg = {.l_onoff = 0};"),
-            ("tv", "struct timeval tv = {.tv_sec = 0};"),
-            ("mreq", "struct ip_mreq mreq = {.imr_multiaddr.s_addr = 0};"),
-            ("iface", "struct in_addr iface = {.s_addr = 0};"),
-            ("service", "struct servent *service = NULL;"),
-            ("hostname", "char hostname[256] = \"\";"),
-            ("lists", "value lists[3] = {{.kind = V_LIST}, {.kind = V_LIST}, {.kind = V_LIST}};"),
-            ("payload", "value payload = {.kind = V_NONE};        /* bytes to send, made at run time */"),
-            ("spare", "sock *spare = NULL;                      /* a socket the lesson did not name */"),
-        ]
-        let code = withoutComments(body)
-        for (name, decl) in scratch where containsWord(code, name) { out += "    " + decl + "\n" }
-        out += "\n    start();\n"
-        out += body
-        out += "\n" + (shapes.isEmpty ? "" : "stop:\n") + "    return finish(\(shapes.count));\n}\n"
         return out
     }
+    static func declareSocket(_ variable: String, _ name: String) -> String { "sock \(variable) = {.name = \(string(name)), .fd = -1};\n" }
+    static func declareValue(_ variable: String) -> String { "value \(variable);\n" }
+    static let mainOpen = "\nint main(void) {\n"
+    static let mainStart = "\n    start();\n"
+    static func mainClose(_ count: Int) -> String { "\n" + (count == 0 ? "" : "stop:\n") + "    return finish(\(count));\n}\n" }
+    static func withoutComments(_ body: String) -> String { Export.withoutComments(body) }
+    static let scratch: [(String, String)] = [
+        ("sa", "address sa = {.len = 0};                 /* an address for bind, connect, accept... */"),
+        ("fd", "int fd = -1;                             /* a new descriptor */"),
+        ("n", "ssize_t n = 0;                           /* bytes sent or received */"),
+        ("buf", "char *buf = NULL;                        /* where recv() puts the bytes */"),
+        ("pair", "int pair[2] = {-1, -1};                  /* socketpair()'s two descriptors */"),
+        ("opt", "int opt = 0;                             /* an integer socket option */"),
+        ("optlen", "socklen_t optlen = 0;"),
+        ("lg", "struct linger lg = {.l_onoff = 0};"),
+        ("tv", "struct timeval tv = {.tv_sec = 0};"),
+        ("mreq", "struct ip_mreq mreq = {.imr_multiaddr.s_addr = 0};"),
+        ("iface", "struct in_addr iface = {.s_addr = 0};"),
+        ("service", "struct servent *service = NULL;"),
+        ("hostname", "char hostname[256] = \"\";"),
+        ("lists", "value lists[3] = {{.kind = V_LIST}, {.kind = V_LIST}, {.kind = V_LIST}};"),
+        ("payload", "value payload = {.kind = V_NONE};        /* bytes to send, made at run time */"),
+        ("spare", "sock *spare = NULL;                      /* a socket the lesson did not name */"),
+    ]
 
     static let runtime = #"""
 #define _GNU_SOURCE

@@ -21,6 +21,22 @@ public struct ExportError: Error, Sendable {
     public var help: String?
 }
 
+/// The Export module: a lesson as a program in Python, C or Swift.
+///
+/// Each call is defined once, in `CallDefinition.all` (Sources/ScenarioFormat/CallTable.swift): its
+/// Python spelling and its one C-and-Swift form live there, next to its arguments and its
+/// explanation. Here are only the emitters: `PythonExporter` (the harness and Python's spelling),
+/// `PlainPythonExporter` (the beginner's program), and `NativeWriter`, which writes every step for
+/// C and Swift through a `Dialect` (`CDialect` in CExporter.swift, `SwiftDialect` in
+/// SwiftExporter.swift: spellings, the runtime the program starts with, `main`).
+///
+/// Adding a call touches: Sources/ScenarioFormat/CallTable.swift (its definition: parser, checker,
+/// explanation, Python, C and Swift), Sources/Runner/Calls.swift (what it does on real sockets), and
+/// Sources/Sockets/SocketCalls.swift only for a system call not wrapped yet; then its tests
+/// (Tests/ExportTests/ExportAgreementTests.swift runs it in every language against the runner).
+/// A call that needs a new helper in an exported program's runtime also touches that runtime
+/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`).
+///
 /// Turns a checked document into one complete, runnable program that makes the same calls in the
 /// same order and checks the same expectations. Every exported program prints one line per step,
 /// `step N: OUTCOME`, where OUTCOME is `ok` (maybe followed by the value), an errno name
@@ -28,12 +44,15 @@ public struct ExportError: Error, Sendable {
 /// expectation does not hold adds `-- expected …`. The exit status is 0 when every step did what
 /// the file expects, 1 otherwise.
 public enum Exporter {
-    public static func export(_ document: Document, language: ExportLanguage) -> Result<String, ExportError> {
+    /// `plain`: for Python, the program a beginner would write instead (no harness, no checks;
+    /// see `PlainPythonExporter`).
+    public static func export(_ document: Document, language: ExportLanguage, plain: Bool = false) -> Result<String, ExportError> {
         do {
             switch language {
+            case .python where plain: return .success(try PlainPythonExporter(document).program())
             case .python: return .success(try PythonExporter(document).program())
-            case .c: return .success(try CExporter(document).program())
-            case .swift: return .success(try SwiftExporter(document).program())
+            case .c: return .success(try NativeWriter<CDialect>.program(document))
+            case .swift: return .success(try NativeWriter<SwiftDialect>.program(document))
             }
         } catch let e as ExportError {
             return .failure(e)

@@ -47,6 +47,17 @@ protocol Dialect {
     /// `s.state`, waiting for `want` when a packet is still in flight towards it.
     static func stateOf(_ ref: String, want: String?) -> String
 
+    /// The program around the steps: the top comment and the runtime, the lesson's names, `main`.
+    static func header(_ document: Document) -> String
+    static func declareSocket(_ variable: String, _ name: String) -> String
+    static func declareValue(_ variable: String) -> String
+    static var mainOpen: String { get }
+    static var mainStart: String { get }
+    static func mainClose(_ count: Int) -> String
+    /// Scratch variables of `main`, each declared only where the steps use it.
+    static var scratch: [(String, String)] { get }
+    static func withoutComments(_ body: String) -> String
+
     static func heading(_ text: String) -> String
     static func prose(_ lines: [String]) -> String
     static func stepHead(_ number: Int, line: Int, source: String, comment: String?) -> String
@@ -77,6 +88,20 @@ struct NativeWriter<D: Dialect> {
 
     func sock(_ n: String) -> String { identifier(n, reserved: D.reserved) }
     func val(_ n: String) -> String { identifier(names.isSocket(n) ? n + "_value" : n, reserved: D.reserved) }
+
+    /// The whole program: the runtime, the lesson's names, then `main` with every step.
+    static func program(_ document: Document) throws -> String {
+        let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
+        let writer = NativeWriter(document: document, names: LessonNames(shapes))
+        let body = writer.body(shapes)
+        var out = D.header(document)
+        for s in writer.names.sockets { out += D.declareSocket(writer.sock(s), s) }
+        for v in writer.names.values { out += D.declareValue(writer.val(v)) }
+        out += D.mainOpen
+        let code = D.withoutComments(body)
+        for (name, decl) in D.scratch where containsWord(code, name) { out += "    " + decl + "\n" }
+        return out + D.mainStart + body + D.mainClose(shapes.count)
+    }
 
     /// The lesson's headings, prose (as comments) and steps, in order.
     func body(_ shapes: [StepShape]) -> String {

@@ -4,15 +4,8 @@ import ScenarioFormat
 /// runtime at the top (values shaped like Python's, addresses, the kernel's view, printing
 /// outcomes), then `lesson()` with one commented block per step making the real call. It prints the
 /// same `step N: OUTCOME` lines as the Python and C exports.
-struct SwiftExporter {
-    let document: Document
-    init(_ document: Document) { self.document = document }
-
-    func program() throws -> String {
-        let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
-        let names = LessonNames(shapes)
-        let writer = NativeWriter<SwiftDialect>(document: document, names: names)
-        let body = writer.body(shapes)
+extension SwiftDialect {
+    static func header(_ document: Document) -> String {
         var out = "// \(document.title): exported by `sockstep export --lang swift \(document.path)`.\n"
         if let s = document.meta("summary") { out += "//\n// \(s)\n" }
         out += """
@@ -25,34 +18,35 @@ struct SwiftExporter {
 
 
         """
-        out += SwiftExporter.runtime
+        out += runtime
         out += "\n// ======================================================================================\n"
         out += "// The lesson's names: a `Sock` for each socket, a `Value` for everything else.\n"
         out += "// ======================================================================================\n\n"
-        for s in names.sockets { out += "let \(writer.sock(s)) = Sock(\(swiftString(s)))\n" }
-        for v in names.values { out += "nonisolated(unsafe) var \(writer.val(v)) = Value.none\n" }
-        out += "\nfunc lesson() {\n"
-        let scratch: [(String, String)] = [
-            ("sa", "var sa = Address()                       // an address for bind, connect, accept..."),
-            ("fd", "var fd: Int32 = -1                       // a new descriptor"),
-            ("n", "var n = 0                                // bytes sent or received"),
-            ("buf", "var buf: [UInt8] = []                    // where recv() puts the bytes"),
-            ("payload", "var payload: [UInt8] = []                // bytes to send"),
-            ("pair", "var pair: [Int32] = [-1, -1]             // socketpair()'s two descriptors"),
-            ("opt", "var opt: Int32 = 0                       // an integer socket option"),
-            ("optlen", "var optlen = socklen_t(0)"),
-            ("lg", "var lg = linger()"),
-            ("tv", "var tv = timeval()"),
-            ("mreq", "var mreq = ip_mreq()"),
-            ("iface", "var iface = in_addr()"),
-            ("hostname", "var hostname = [CChar](repeating: 0, count: 256)"),
-        ]
-        let code = body.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
-        for (name, decl) in scratch where containsWord(code, name) { out += "    " + decl + "\n" }
-        out += body
-        out += "}\n\nstart()\nlesson()\nexit(finish(\(shapes.count)))\n"
         return out
     }
+    static func declareSocket(_ variable: String, _ name: String) -> String { "let \(variable) = Sock(\(swiftString(name)))\n" }
+    static func declareValue(_ variable: String) -> String { "nonisolated(unsafe) var \(variable) = Value.none\n" }
+    static let mainOpen = "\nfunc lesson() {\n"
+    static let mainStart = ""
+    static func mainClose(_ count: Int) -> String { "}\n\nstart()\nlesson()\nexit(finish(\(count)))\n" }
+    static func withoutComments(_ body: String) -> String {
+        body.split(separator: "\n").filter { !$0.drop(while: { $0 == " " }).hasPrefix("//") }.joined(separator: "\n")
+    }
+    static let scratch: [(String, String)] = [
+        ("sa", "var sa = Address()                       // an address for bind, connect, accept..."),
+        ("fd", "var fd: Int32 = -1                       // a new descriptor"),
+        ("n", "var n = 0                                // bytes sent or received"),
+        ("buf", "var buf: [UInt8] = []                    // where recv() puts the bytes"),
+        ("payload", "var payload: [UInt8] = []                // bytes to send"),
+        ("pair", "var pair: [Int32] = [-1, -1]             // socketpair()'s two descriptors"),
+        ("opt", "var opt: Int32 = 0                       // an integer socket option"),
+        ("optlen", "var optlen = socklen_t(0)"),
+        ("lg", "var lg = linger()"),
+        ("tv", "var tv = timeval()"),
+        ("mreq", "var mreq = ip_mreq()"),
+        ("iface", "var iface = in_addr()"),
+        ("hostname", "var hostname = [CChar](repeating: 0, count: 256)"),
+    ]
 
     static let runtime = #"""
 import Glibc
