@@ -88,6 +88,12 @@ public enum Columns {
             }
         }
         if !current.isEmpty { pieces.append(current) }
+        // The result of an strace line (`= -1 ECONNREFUSED (Connection refused)`) stays in one piece.
+        if let eq = pieces.lastIndex(of: "= "), eq > 0, eq < pieces.count - 1 {
+            let tail = pieces[eq...].joined()
+            pieces.removeSubrange(eq...)
+            pieces.append(tail)
+        }
         let room = max(10, rest)
         var lines: [String] = []
         var line = ""

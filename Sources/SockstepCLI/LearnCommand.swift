@@ -165,8 +165,9 @@ enum LearnKey: CaseIterable {
     static func from(_ typed: String) -> LearnKey? { allCases.first { $0.typed.contains(typed) } }
     /// "Enter run · h hint · ..."
     static var line: String { allCases.map { "\($0.shown) \($0.label)" }.joined(separator: " · ") }
-    /// "[Enter run · h · s · ...]"
-    static var prompt: String { "[Enter run · " + allCases.dropFirst().map(\.shown).joined(separator: " · ") + "]" }
+    /// Short, so a typed line has room on an 80-column terminal: `?` lists the others.
+    static var prompt: String { "[Enter run · h hint · ? keys]" }
+    static var predictPrompt: String { "[your guess, or Enter to run · ? keys]" }
     static var helpText: String {
         allCases.map { "  " + $0.shown.padding(toLength: 16, withPad: " ", startingAt: 0) + $0.help + "\n" }.joined()
     }
@@ -348,7 +349,7 @@ final class Tutor {
                             showStep(step, index: index, total: total, prediction: prediction)
                             shownHeader = true
                         }
-                        let prompt = prediction.map { ($0.mode == .value ? "[your guess · " : "[your guess: a number or your words · ") + LearnKey.prompt.dropFirst() } ?? LearnKey.prompt
+                        let prompt = prediction != nil ? LearnKey.predictPrompt : LearnKey.prompt
                         guard let typed = key(style.dim(prompt) + " > ") else { return .endOfInput }
                         let k = typed.lowercased()
                         guard let action = LearnKey.from(k) else {
@@ -382,7 +383,7 @@ final class Tutor {
                             if let last {
                                 let more = renderer(details: true).details(last)
                                 let calls = last.syscalls.isEmpty ? ": no system call (sockstep read the kernel's view of the socket)" : ""
-                                io.out(style.bold("More about step \(last.index)") + ", `\(last.step.source)`\(calls)\n" + more)
+                                io.out(say(style.bold("More about step \(last.index)") + ", `\(last.step.source)`\(calls)") + "\n" + more)
                             } else {
                                 io.out(style.dim("No step has run yet: press Enter to run one.") + "\n")
                             }

@@ -134,3 +134,12 @@ struct TerminalWidthTests {
         #expect(plain.contains(" ✓ 1   server = socket(AF_INET, SOCK_STREAM)"))
     }
 }
+
+extension TerminalWidthTests {
+    @Test("an strace line's result stays in one piece")
+    func resultWhole() {
+        let s = #"connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)"#
+        let wrapped = Columns.wrapCode(s, first: 65, rest: 63, indent: "  ")
+        #expect(wrapped.contains("= -1 ECONNREFUSED (Connection refused)"), "\(wrapped)")
+    }
+}
