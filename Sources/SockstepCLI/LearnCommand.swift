@@ -41,6 +41,9 @@ public enum LearnCommand: Command {
 
     \(LessonLibrary.locationHelp)
 
+    On a terminal the keys are typed with a line editor (arrows move in the line); Ctrl-C quits
+    as `q` does, Ctrl-D ends the input.
+
     PROGRESS: kept in $XDG_STATE_HOME/sockstep (or ~/.local/state/sockstep); `sockstep reset` clears it.
 
     EXIT STATUS: 0 the session ended (finished, quit, or end of input), 2 the lesson could not be
@@ -190,7 +193,11 @@ final class Tutor {
     /// The view of the lesson being played.
     var details = true
     /// On a terminal, keys are typed with the shell's line editor (arrows move, they are no keys).
-    lazy var reader = TerminalLineReader(io: io, historyFile: nil)
+    lazy var reader: TerminalLineReader? = {
+        let r = TerminalLineReader(io: io, historyFile: nil)
+        r?.cancelAs = "q"   // Ctrl-C leaves learn, with the place saved
+        return r
+    }()
 
     init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style) {
         self.io = io

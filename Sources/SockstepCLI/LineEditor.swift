@@ -192,6 +192,12 @@ final class TerminalLineReader {
     let historyFile: String?
     /// Bytes typed after a finished line (typed ahead, or pasted): the start of the next one.
     private var leftover: [UInt8] = []
+    /// What Ctrl-C answers: nil drops the line and asks again (the shell, with a note the first
+    /// time); a string is returned as if typed (learn: "q", so Ctrl-C leaves as a learner expects).
+    var cancelAs: String?
+    /// The note after the first Ctrl-C of the shell.
+    var cancelNote = "(the line is dropped; Ctrl-D or :quit leaves)"
+    private var cancelled = false
 
     /// Nil unless stdin and stdout are both terminals that understand escape sequences.
     init?(io: IO, historyFile: String?) {
@@ -248,7 +254,12 @@ final class TerminalLineReader {
                     saveHistory()
                     return line
                 case .cancel:
-                    write("^C\r\n" + prompt)
+                    if let cancelAs {
+                        write("^C\r\n")
+                        return cancelAs
+                    }
+                    write("^C" + (cancelled ? "" : "  " + cancelNote) + "\r\n" + prompt)
+                    cancelled = true
                 case .endOfInput:
                     write("\r\n")
                     return nil
