@@ -89,10 +89,13 @@ public enum Columns {
         }
         if !current.isEmpty { pieces.append(current) }
         // The result of an strace line (`= -1 ECONNREFUSED (Connection refused)`) stays in one piece.
-        if let eq = pieces.lastIndex(of: "= "), eq > 0, eq < pieces.count - 1 {
+        // Only a call's result: after `) `, and short (C's `int v = 1; ...` is no result).
+        if let eq = pieces.lastIndex(of: "= "), eq > 0, eq < pieces.count - 1, pieces[eq - 1].hasSuffix(") ") {
             let tail = pieces[eq...].joined()
-            pieces.removeSubrange(eq...)
-            pieces.append(tail)
+            if tail.count <= 48 {
+                pieces.removeSubrange(eq...)
+                pieces.append(tail)
+            }
         }
         let room = max(10, rest)
         var lines: [String] = []

@@ -141,5 +141,9 @@ extension TerminalWidthTests {
         let s = #"connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)"#
         let wrapped = Columns.wrapCode(s, first: 65, rest: 63, indent: "  ")
         #expect(wrapped.contains("= -1 ECONNREFUSED (Connection refused)"), "\(wrapped)")
+        // C is no strace: `int v = 1;` wraps between its words, never cut inside one.
+        let c = Columns.wrapCode("int v = 1; setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v);", first: 45, rest: 43, indent: "  ")
+        #expect(c.contains("SO_REUSEADDR,"), "\(c)")
+        #expect(c.hasPrefix("int v = 1; setsockopt(server, SOL_SOCKET,"), "\(c)")
     }
 }
