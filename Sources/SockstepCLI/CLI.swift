@@ -121,12 +121,13 @@ public enum CLI {
         the value, the error, the call that would block, the kernel's TCP state.
 
         Start here:
-          sockstep learn                                follow the course, one step at a time
-          sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
-          sockstep run lessons                          run the whole course
-          sockstep shell                                type steps yourself, each one run and explained
-          sockstep explain ECONNREFUSED                 what an error means, and what to do
-          sockstep check my-lesson.md                   check a lesson you wrote
+          sockstep learn                  follow the course, one step at a time
+          sockstep run lessons/01-sockets-addresses-ports.md
+                                          run the first lesson, every step explained
+          sockstep run lessons            run the whole course
+          sockstep shell                  type steps yourself, each run and explained
+          sockstep explain ECONNREFUSED   what an error means, and what to do
+          sockstep check my-lesson.md     check a lesson you wrote
 
         See 'sockstep --help' for every command.
 
@@ -135,8 +136,8 @@ public enum CLI {
 
     static var help: String {
         var s = """
-        OVERVIEW: A teaching playground for socket programming: lessons whose steps run on real
-        loopback sockets, with every result explained.
+        OVERVIEW: A teaching playground for socket programming: lessons whose steps run
+        on real loopback sockets, with every result explained.
 
         USAGE: sockstep <command> [options]
 
@@ -144,7 +145,9 @@ public enum CLI {
 
         """
         let width = (commands.map { $0.name.count }.max() ?? 8) + 2
-        for c in commands { s += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary + "\n" }
+        // Fits 80 columns: a long summary goes on under itself.
+        let hanging = String(repeating: " ", count: width + 2)
+        for c in commands { s += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + Columns.wrap(c.summary, width: 78 - width, indent: hanging) + "\n" }
         s += """
 
         OPTIONS:

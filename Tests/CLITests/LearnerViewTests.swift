@@ -50,6 +50,16 @@ struct WidthEndToEndTests {
         #expect(linesOver(100, wide.stdout).allSatisfy { $0.hasPrefix("In ") })   // only code lines may be longer
     }
 
+    @Test("the welcome, --help and the course list fit 80 columns")
+    func overview() throws {
+        for args in [[], ["--help"]] {
+            let r = try Binary.run(args)
+            #expect(linesOver(80, r.stdout).isEmpty, "\(args): \(linesOver(80, r.stdout))")
+        }
+        let lessons = try Course().run(["lessons"], env: ["COLUMNS": "80"])
+        #expect(linesOver(80, lessons.stdout).isEmpty, "\(linesOver(80, lessons.stdout))")
+    }
+
     @Test("the explain list fits 80 columns")
     func explainList() throws {
         let r = try Binary.run(["explain"], environment: ["COLUMNS": "80"])
