@@ -42,7 +42,7 @@ public enum LessonsCommand: Command {
         let progress = store.load(warn: io.err)
         let next = LearnCommand.continueWith(library, progress)
         let done = library.lessons.filter { progress.isFinished($0.file) }.count
-        io.out(style.bold("The course") + " (\(library.directory)): \(done) of \(library.lessons.count) finished\n\n")
+        io.out(Columns.wrap(style.bold("The course") + " (\(library.directory)): \(done) of \(library.lessons.count) finished", width: min(io.width, Columns.proseLimit), indent: "") + "\n\n")
         let width = String(library.lessons.last!.number).count
         for l in library.lessons {
             let mark = progress.isFinished(l.file) ? style.green(style.check) : (style.unicode ? " " : "  ")

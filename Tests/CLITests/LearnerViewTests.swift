@@ -56,8 +56,11 @@ struct WidthEndToEndTests {
             let r = try Binary.run(args)
             #expect(linesOver(80, r.stdout).isEmpty, "\(args): \(linesOver(80, r.stdout))")
         }
-        let lessons = try Course().run(["lessons"], env: ["COLUMNS": "80"])
-        #expect(linesOver(80, lessons.stdout).isEmpty, "\(linesOver(80, lessons.stdout))")
+        let c = try Course()
+        let lessons = try c.run(["lessons"], env: ["COLUMNS": "80"])
+        // Only the folder's path (a temporary one, long) may be longer: it cannot be broken.
+        let over = linesOver(80, lessons.stdout).filter { !$0.contains(c.lessons) }
+        #expect(over.isEmpty, "\(over)")
     }
 
     @Test("the explain list fits 80 columns")
