@@ -216,7 +216,7 @@ public enum Explainer {
             if case .list(let items) = value {
                 let addrs = items.compactMap { item -> String? in
                     guard case .tuple(let t) = item, t.count == 5 else { return nil }
-                    return "\(t[4]) (\(t[0]), \(t[1]))".replacingOccurrencesOf("'", with: "")
+                    return "\(t[4]) (\(t[0]), \(t[1]))".replacingAll("'", with: "")
                 }
                 return "getaddrinfo gives \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(addrs.joined(separator: "; "))."
             }
@@ -298,12 +298,12 @@ public enum Explainer {
     static func cEquivalent(_ e: Event) -> String? {
         guard let entry = CallCatalog.entry(e.call) else { return nil }
         if e.call == "socket", let f = e.step.call.functionCall {
-            let args = f.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") }
+            let args = f.args.map { StepPrinter.python($0).replacingAll("socket.", with: "") }
             let full = args + ["AF_INET", "SOCK_STREAM", "0"].dropFirst(args.count)
             return "int \(e.step.targets.first ?? "fd") = socket(\(full.joined(separator: ", ")));"
         }
         let name = e.receiver ?? "fd"
-        let args = e.step.call.methodCall?.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") } ?? []
+        let args = e.step.call.methodCall?.args.map { StepPrinter.python($0).replacingAll("socket.", with: "") } ?? []
         switch e.call {
         case "listen": return "listen(\(name), \(args.first ?? "128"));"
         case "shutdown": return "shutdown(\(name), \(args.first ?? "SHUT_WR"));"
@@ -318,37 +318,15 @@ public enum Explainer {
         default: break
         }
         if e.call == "setsockopt" || e.call == "getsockopt", let m = e.step.call.methodCall, m.args.count >= 2 {
-            let level = StepPrinter.python(m.args[0]).replacingOccurrencesOf("socket.", with: "")
-            let option = StepPrinter.python(m.args[1]).replacingOccurrencesOf("socket.", with: "")
+            let level = StepPrinter.python(m.args[0]).replacingAll("socket.", with: "")
+            let option = StepPrinter.python(m.args[1]).replacingAll("socket.", with: "")
             if e.call == "getsockopt" {
                 return "int v; socklen_t len = sizeof v; getsockopt(\(name), \(level), \(option), &v, &len);"
             }
             let value = m.args.count > 2 ? StepPrinter.python(m.args[2]) : "1"
             return "int v = \(value); setsockopt(\(name), \(level), \(option), &v, sizeof v);"
         }
-        return entry.c.replacingOccurrencesOf("FD", with: name)
-    }
-}
-
-
-extension String {
-    func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
-        // A plain scan: faster here than the generic `replacing` of _StringProcessing.
-        guard !target.isEmpty, contains(target.first!) else { return self }
-        let t = Array(target.utf8), src = Array(utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(src.count)
-        var i = 0
-        while i < src.count {
-            if src[i] == t[0], i + t.count <= src.count, src[i..<(i + t.count)].elementsEqual(t) {
-                out += replacement.utf8
-                i += t.count
-            } else {
-                out.append(src[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return entry.c.replacingAll("FD", with: name)
     }
 }
 

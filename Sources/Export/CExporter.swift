@@ -20,8 +20,8 @@ struct CExporter {
             case .prose(let text, _):
                 var trimmed = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("<!--") }
                     .map { commentSafe(String($0)) }
-                while let last = trimmed.last, last.trimmingCharacters(in: .whitespaces).isEmpty { trimmed.removeLast() }
-                while let first = trimmed.first, first.trimmingCharacters(in: .whitespaces).isEmpty { trimmed.removeFirst() }
+                while let last = trimmed.last, last.trimmingWhitespace.isEmpty { trimmed.removeLast() }
+                while let first = trimmed.first, first.trimmingWhitespace.isEmpty { trimmed.removeFirst() }
                 guard !trimmed.isEmpty else { continue }
                 body += "\n    /*\n" + trimmed.map { $0.isEmpty ? "     *" : "     * " + $0 }.joined(separator: "\n") + "\n     */\n"
             case .steps(let steps, _):
@@ -920,7 +920,7 @@ int finish(int total) {
 /// True when `word` occurs in `text` as a whole identifier.
 func containsWord(_ text: String, _ word: String) -> Bool {
     var search = text[...]
-    while let r = search.range(of: word) {
+    while let r = search.firstRange(ofText: word) {
         let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
         let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
         func isIdent(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
@@ -934,9 +934,9 @@ func containsWord(_ text: String, _ word: String) -> Bool {
 func withoutComments(_ text: String) -> String {
     var out = ""
     var rest = text[...]
-    while let open = rest.range(of: "/*") {
+    while let open = rest.firstRange(ofText: "/*") {
         out += rest[..<open.lowerBound]
-        guard let close = rest[open.upperBound...].range(of: "*/") else { return out }
+        guard let close = rest[open.upperBound...].firstRange(ofText: "*/") else { return out }
         rest = rest[close.upperBound...]
     }
     return out + rest
@@ -944,7 +944,7 @@ func withoutComments(_ text: String) -> String {
 
 /// A C string literal: printable ASCII kept, the rest escaped, and no `??` trigraphs.
 func cString(_ b: [UInt8]) -> String {
-    cBytes(b).replacingOccurrences(of: "??", with: "?\\?")
+    cBytes(b).replacingAll("??", with: "?\\?")
 }
 
 /// Writes one step as C.

@@ -19,8 +19,8 @@ struct SwiftExporter {
                 body += "\n    // ---- \(text)\n"
             case .prose(let text, _):
                 var lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("<!--") }.map(String.init)
-                while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-                while let first = lines.first, first.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeFirst() }
+                while let last = lines.last, last.trimmingWhitespace.isEmpty { lines.removeLast() }
+                while let first = lines.first, first.trimmingWhitespace.isEmpty { lines.removeFirst() }
                 guard !lines.isEmpty else { continue }
                 body += "\n" + lines.map { $0.isEmpty ? "    //" : "    // " + $0 }.joined(separator: "\n") + "\n"
             case .steps(let steps, _):
@@ -64,7 +64,7 @@ struct SwiftExporter {
             ("iface", "var iface = in_addr()"),
             ("hostname", "var hostname = [CChar](repeating: 0, count: 256)"),
         ]
-        let code = body.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+        let code = body.split(separator: "\n").filter { !$0.trimmingWhitespace.hasPrefix("//") }.joined(separator: "\n")
         for (name, decl) in scratch where containsWord(code, name) { out += "    " + decl + "\n" }
         out += body
         out += "}\n\nstart()\nlesson()\nexit(finish(\(shapes.count)))\n"

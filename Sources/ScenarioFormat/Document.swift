@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 
 /// A lesson, scenario or exercise file: front matter, prose and steps, with source locations.
 public struct Document: Sendable {
@@ -24,7 +25,7 @@ public struct Document: Sendable {
     public var title: String {
         if let t = meta("title") { return t }
         for case .heading(let text, 1, _) in blocks { return text }
-        return (path as NSString).lastPathComponent
+        return Path.lastComponent(path)
     }
 
     public var steps: [Step] {
