@@ -1,5 +1,5 @@
 import Explain
-import Foundation
+import FoundationEssentials
 import ScenarioFormat
 import Sockets
 
@@ -58,7 +58,7 @@ public enum ExplainCommand: Command {
             io.out(style.bold(c.name) + " " + c.summary + "\n\n")
             if !c.detail.isEmpty { io.out(c.detail + "\n\n") }
             if let sig = Vocabulary.call(c.name) { io.out(style.bold("In a step: ") + sig.usage + "\n") }
-            io.out(style.bold("In C:      ") + c.c.replacingOccurrences(of: "FD", with: "fd") + "\n")
+            io.out(style.bold("In C:      ") + c.c.replacingAll("FD", with: "fd") + "\n")
             io.out("See man \(c.manPage).\n")
             return ExitCode.ok
         }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import Runner
 import ScenarioFormat
@@ -83,7 +84,7 @@ final class Shell {
             }
             if !io.stdinIsTerminal { io.out(raw + "\n") }
             lineNumber += 1
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") { continue }
             if ["quit", "exit", "quit()", "exit()"].contains(line) { break }
             if line.hasPrefix(":") {
@@ -101,7 +102,7 @@ final class Shell {
     func command(_ line: String) -> Bool {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let name = parts[0]
-        let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        let arg = parts.count > 1 ? parts[1].trimmingWhitespace : ""
         switch name {
         case ":help", ":h", ":?":
             io.out("""
@@ -229,7 +230,7 @@ final class Shell {
         do {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         } catch {
-            io.err("error: cannot write \(file): \(error.localizedDescription)\n  = help: check that the folder exists and is writable\n")
+            io.err("error: cannot write \(file): \(ErrorText.describe(error))\n  = help: check that the folder exists and is writable\n")
             return
         }
         let saved = recorded.filter { if case .refused = $0.outcome { return false }; return true }.count

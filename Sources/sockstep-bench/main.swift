@@ -69,8 +69,8 @@ func median(_ xs: [Double]) -> Double {
 }
 
 func ms(_ seconds: Double) -> String { seconds.isNaN ? "-" : String(format: seconds < 0.01 ? "%.2f" : "%.1f", seconds * 1000) }
-func us(_ seconds: Double) -> String { seconds.isNaN ? "-" : String(format: "%.0f", seconds * 1e6) }
-func ratio(_ a: Double, _ b: Double) -> String { a.isNaN || b.isNaN || b == 0 ? "-" : String(format: "%.2f", a / b) }
+func us(_ seconds: Double) -> String { seconds.isNaN ? "-" : Format.fixed(seconds * 1e6, 0) }
+func ratio(_ a: Double, _ b: Double) -> String { a.isNaN || b.isNaN || b == 0 ? "-" : Format.fixed(a / b, 2) }
 func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
     s.count >= n ? s : right ? s + String(repeating: " ", count: n - s.count) : String(repeating: " ", count: n - s.count) + s
 }
@@ -81,7 +81,7 @@ func expand(_ paths: [String]) -> [String] {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
             let items = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
-            out += items.filter { $0.hasSuffix(".md") }.sorted().map { (p as NSString).appendingPathComponent($0) }
+            out += items.filter { $0.hasSuffix(".md") }.sorted().map { Path.join(p, $0) }
         } else {
             out.append(p)
         }
@@ -168,7 +168,7 @@ try? FileManager.default.createDirectory(atPath: baselineDir, withIntermediateDi
 let runs = settings.runs
 /// Runs a Python program in-process and prints `BASELINE <ns> <waited ns> <exit status>` at the end:
 /// the program's own run time, without the interpreter's start-up and the modules it imports.
-let timerScript = (baselineDir as NSString).appendingPathComponent("timer.py")
+let timerScript = Path.join(baselineDir, "timer.py")
 try? """
 import errno, fcntl, os, runpy, select, shutil, signal, socket, struct, sys, tempfile, termios, time
 path = sys.argv[1]
@@ -186,7 +186,7 @@ sys.stdout.flush()
 print("BASELINE", elapsed, waited, code)
 
 """.write(toFile: timerScript, atomically: true, encoding: .utf8)
-print("sockstep-bench: \(files.count) file(s), median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(String(format: "%.2f", { var l = [Double](repeating: 0, count: 3); getloadavg(&l, 3); return l[0] }()))")
+print("sockstep-bench: \(files.count) file(s), median of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Format.fixed({ var l = [Double](repeating: 0, count: 3); getloadavg(&l, 3); return l[0] }(), 2))")
 if !haveBinary { print("  (no sockstep binary at \(settings.sockstep): whole-command figures left out)") }
 if !havePython { print("  (no \(settings.python): the Python baseline is left out)") }
 print("")
@@ -194,7 +194,7 @@ print("")
 var documents: [(String, Document)] = []
 var figures: [LessonFigures] = []
 for path in files {
-    var f = LessonFigures(name: (path as NSString).lastPathComponent)
+    var f = LessonFigures(name: Path.lastComponent(path))
     guard let data = FileManager.default.contents(atPath: path) else { f.note = "unreadable"; figures.append(f); continue }
     let parsed = DocumentParser.parse(data: data, path: path)
     guard let doc = parsed.document, !parsed.hasErrors, !Checker.check(doc).contains(where: { $0.severity == .error }) else {
@@ -235,7 +235,7 @@ for path in files {
     if havePython {
         // The baseline is `sockstep export --lang python FILE`: the same calls in the same order,
         // each outcome printed and checked. Where the export is not available, PythonBaseline.
-        let script = (baselineDir as NSString).appendingPathComponent(f.name.replacingOccurrences(of: ".md", with: ".py"))
+        let script = Path.join(baselineDir, f.name.replacingAll(".md", with: ".py"))
         let exported = haveBinary ? Spawn.run([settings.sockstep, "export", "--lang", "python", path], keepOutput: true) : nil
         let program: String
         if let exported, exported.status == 0, !exported.stdout.isEmpty {
@@ -247,7 +247,7 @@ for path in files {
         }
         try? program.write(toFile: script, atomically: true, encoding: .utf8)
         // The bare calls: the same calls from Python with nothing else (no checks, no output).
-        let bareScript = script.replacingOccurrences(of: ".py", with: "-bare.py")
+        let bareScript = script.replacingAll(".py", with: "-bare.py")
         try? PythonBaseline.program(for: doc).write(toFile: bareScript, atomically: true, encoding: .utf8)
         var inScript: [Double] = [], whole: [Double] = [], bare: [Double] = []
         for _ in 0..<runs {
@@ -343,15 +343,15 @@ var grading: [(jobs: Int, seconds: Double, status: Int32)] = []
 let exercise = "scenarios/exercises/echo-server.md", reference = "scenarios/exercises/solutions/echo-server/reference.py"
 let submissionCount = settings.quick ? 10 : 50
 if haveBinary, havePython, FileManager.default.fileExists(atPath: exercise), FileManager.default.fileExists(atPath: reference) {
-    let subs = (baselineDir as NSString).appendingPathComponent("submissions")
+    let subs = Path.join(baselineDir, "submissions")
     for i in 1...submissionCount {
-        let dir = (subs as NSString).appendingPathComponent(String(format: "s%02d", i))
+        let dir = Path.join(subs, String(format: "s%02d", i))
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try? FileManager.default.copyItem(atPath: reference, toPath: (dir as NSString).appendingPathComponent("server.py"))
+        try? FileManager.default.copyItem(atPath: reference, toPath: Path.join(dir, "server.py"))
     }
     for jobs in [1, 2] {
         let o = Spawn.run([settings.sockstep, "grade", exercise, "--submissions", subs, "--jobs", String(jobs),
-                           "--output", (baselineDir as NSString).appendingPathComponent("gradebook-\(jobs)"), "--", settings.python, "{dir}/server.py"])
+                           "--output", Path.join(baselineDir, "gradebook-\(jobs)"), "--", settings.python, "{dir}/server.py"])
         grading.append((jobs, o.seconds, o.status))
     }
 }
@@ -374,7 +374,7 @@ print("  python3 -c 'import socket'     \(pad(ms(pythonStartup), 8)) ms")
 print("Grading (\(submissionCount) copies of the echo server's reference solution, `sockstep grade --submissions`)")
 if grading.isEmpty { print("  not measured: needs the grade command, \(exercise) and \(reference)") }
 for g in grading {
-    print("  --jobs \(g.jobs)                        \(pad(String(format: "%.2f", g.seconds), 8)) s    \(String(format: "%.1f", Double(submissionCount) / g.seconds)) submissions per second\(g.status == 0 ? "" : "  (exit status \(g.status): not every submission passed)")")
+    print("  --jobs \(g.jobs)                        \(pad(Format.fixed(g.seconds, 2), 8)) s    \(Format.fixed(Double(submissionCount) / g.seconds, 1)) submissions per second\(g.status == 0 ? "" : "  (exit status \(g.status): not every submission passed)")")
 }
 print("Peak memory")
 print("  this process (VmHWM)           \(pad(String(Spawn.peakMemoryKiB() / 1024), 8)) MiB  (every lesson \(runs * 3 + 1) times in one process)")
@@ -395,7 +395,7 @@ let pyTypicalRun = median(measured.map(\.pyRun))
 print("  \(verdict(under(typicalCommand / pyTypicalCommand, 1.0001))) not slower than the Python baseline as a command: \(ratio(typicalCommand, pyTypicalCommand))x (in the process: \(ratio(typical, pyTypicalRun))x)")
 if let g = grading.last {
     let fifty = g.seconds * 50 / Double(submissionCount)
-    print("  \(verdict(under(fifty, 5))) 50 Python reference submissions graded in under 5 s: \(String(format: "%.2f", fifty)) s with --jobs \(g.jobs)")
+    print("  \(verdict(under(fifty, 5))) 50 Python reference submissions graded in under 5 s: \(Format.fixed(fifty, 2)) s with --jobs \(g.jobs)")
 }
 let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty } && grading.allSatisfy { $0.status == 0 }
 print("  \(verdict(allPassed)) every step of every run as expected, the same verdicts every run")

@@ -1,4 +1,3 @@
-import Foundation
 import SockstepCLI
 
-exit(CLI.main(Array(CommandLine.arguments.dropFirst())))
+CLI.run(Array(CommandLine.arguments.dropFirst()))
