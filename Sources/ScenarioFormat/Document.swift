@@ -66,7 +66,7 @@ public enum DocumentParser {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(data.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
                 help: "is this the right file? split a long course into several lessons")])
         }
-        if data.contains(0) {
+        if data.withUnsafeBytes({ $0.contains(0) }) {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "this looks like a binary file, not a Markdown lesson",
                 help: "pass the lesson's .md file")])
         }
