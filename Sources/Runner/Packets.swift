@@ -200,7 +200,7 @@ extension Session {
         guard let r = recorder else { return }
         guard r.capture != nil else {
             if let p = event.step.packets, case .unavailable(let why) = r.availability {
-                event.notes.append(.text("`=> \(p.text)` was not checked: the packets are not captured here (\(why))"))
+                event.notes.append(.text("`=> \(p.text)` was not checked, because the packets are not captured here: \(why)"))
             }
             return
         }

@@ -28,6 +28,9 @@ public enum PrivateNetwork {
 
     public static var status: Status { current }
 
+    /// True for root, who may capture the machine's own loopback too (tests use it).
+    public static var isRoot: Bool { geteuid() == 0 }
+
     /// The environment variable that turns the private network off (`off`) or simulates the
     /// kernel refusing it (`refuse`), so the fallback path can be tested on any machine.
     public static let environmentVariable = "SOCKSTEP_NETNS"
