@@ -627,7 +627,7 @@ struct Builder {
     }
 
     /// The bytes a send step passes, when they are written out (`b"hi"`, `b"x" * 10`).
-    /// Arrows for captured packets: `SYN`, `SYN, ACK`, `ACK`, `PSH, ACK` with its length and bytes.
+    /// Arrows for captured packets: `SYN`, `SYN, ACK`, `ACK`, `FIN, ACK`, `RST`; data with its bytes.
     mutating func captured(_ packets: [Packet]) -> [DiagramModel.Item] {
         packets.map { p in
             let from = endActor(p.from), to = endActor(p.to)
@@ -638,8 +638,10 @@ struct Builder {
             let flags = s.flags.description
             let kind: DiagramModel.ArrowKind = s.flags.contains(.rst) ? .rst : s.flags.contains(.fin) ? .fin
                 : s.payloadLength > 0 ? .data : .handshake
-            if s.payloadLength > 0 {
-                return .arrow(from: from, to: to, label: "\(flags) len=\(s.payloadLength)", detail: nil, kind: kind)
+            if s.payloadLength > 0 && kind == .data {
+                // The bytes themselves, as the inferred arrow shows them (the flags are PSH, ACK).
+                let label = s.payload.count == s.payloadLength ? value(.bytes(s.payload)) : "\(s.payloadLength) bytes"
+                return .arrow(from: from, to: to, label: label, detail: "\(s.payloadLength) byte\(s.payloadLength == 1 ? "" : "s")", kind: kind)
             }
             return .arrow(from: from, to: to, label: flags, detail: nil, kind: kind)
         }

@@ -32,6 +32,11 @@ public enum PacketRendering {
         return .object(fields)
     }
 
-    /// The legend learn mode and `--packets` show once.
-    public static let key = "packets: [SYN] opens a connection, [SYN, ACK] accepts it, [ACK] acknowledges, [PSH, ACK] carries data (len=bytes), [FIN, ACK] ends one direction, [RST] aborts; seq/ack count bytes from each side's start, win is the room left in the receiver's buffer"
+    /// The legend learn mode and the shell show with the packets.
+    public static let key = """
+    [SYN] asks to open a connection · [SYN, ACK] agrees · [ACK] says "got everything up to ack"
+    [PSH, ACK] carries data (len = its bytes) · [FIN, ACK] "I am done sending" · [RST] aborts
+    seq and ack count bytes from each side's start (as Wireshark shows them); win is the room
+    left in the receiver's buffer
+    """
 }

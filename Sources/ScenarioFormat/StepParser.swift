@@ -137,13 +137,23 @@ struct StepParser {
             return PacketExpectation(items: [], location: start)
         }
         var items: [PacketExpectation.Item] = []
-        while current.kind != .newline && current.kind != .end {
-            if case .name(let n) = current.kind {
-                items.append(.init(flags: [n], locations: [current.location]))
+        if case .name = current.kind {
+            // Bare flags are one packet: `=> RST`, `=> FIN, ACK`.
+            var item = PacketExpectation.Item(flags: [], locations: [])
+            while case .name(let n) = current.kind {
+                item.flags.append(n)
+                item.locations.append(current.location)
                 _ = advance()
-                if isPunct(",") { _ = advance() }
-                continue
+                guard isPunct(",") else { break }
+                _ = advance()
             }
+            if current.kind != .newline && current.kind != .end {
+                throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected the end of the step after the packet's flags, found \(describe(current))",
+                                                        help: "for several packets, put each one's flags in brackets: `=> [SYN] [SYN, ACK] [ACK]`"))
+            }
+            return PacketExpectation(items: [item], location: start)
+        }
+        while current.kind != .newline && current.kind != .end {
             guard isPunct("[") else {
                 throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected TCP flags after `=>`, found \(describe(current))", help: help))
             }

@@ -59,3 +59,21 @@ extension CLI {
         return true
     }
 }
+
+/// Learn mode's and the shell's `p` key: the packets of the steps run so far, and the legend.
+enum PacketsKey {
+    static func text(_ events: [Event], style: Style) -> String {
+        guard events.contains(where: { $0.packets != nil }) else {
+            let why = CLI.captureUnavailableReason ?? "the capture was turned off"
+            return style.dim("No packets were captured: \(why). The diagram (d) shows the packets the calls imply.") + "\n"
+        }
+        var out = ""
+        for e in events {
+            guard let packets = e.packets, !packets.isEmpty else { continue }
+            out += style.bold("step \(e.index)") + "  " + e.step.source + "\n"
+            out += PacketRendering.lines(packets, indent: "  ", style: style)
+        }
+        if out.isEmpty { out = "No step has sent a packet yet.\n" }
+        return out + style.dim(PacketRendering.key) + "\n"
+    }
+}

@@ -48,6 +48,10 @@ public enum RunCommand: Command {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
+        let pcapPath = parsed.options["pcap"]
+        if let p = pcapPath, p.hasSuffix(".md") {
+            return usageError("--pcap takes the file to write (\(p) is a lesson): `sockstep run --pcap run.pcap \(p)`", command: self, io: io)
+        }
         let files: [String]
         switch Loading.files(parsed.positional + parsed.rest, command: self, io: io) {
         case .success(let f): files = f
@@ -61,10 +65,6 @@ public enum RunCommand: Command {
         }
         if let h = htmlPath, h.hasSuffix(".md") {
             return usageError("--html takes the page to write (\(h) is a lesson): `sockstep run --html page.html \(h)`", command: self, io: io)
-        }
-        let pcapPath = parsed.options["pcap"]
-        if let p = pcapPath, p.hasSuffix(".md") {
-            return usageError("--pcap takes the file to write (\(p) is a lesson): `sockstep run --pcap run.pcap \(p)`", command: self, io: io)
         }
         if let p = pcapPath, let problem = CLI.pcapProblem(p) {
             io.err("Error: \(problem)\nhelp: \(CLI.captureUnavailableReason == nil ? "give a path in a folder you can write to, e.g. `--pcap run.pcap`" : "run without --pcap; the steps and their explanations work without the capture")\n")
