@@ -967,6 +967,7 @@ struct CStepWriter {
         var head = "\n    /* step \(s.number) (line \(s.step.location.line)): \(commentSafe(s.step.source))"
         if let c = s.step.comment { head += "   # " + commentSafe(c) }
         head += " */\n"
+        if let note = s.packetsNote { head += "    /* \(commentSafe(note)) */\n" }
         var lines: [String]
         do {
             lines = try body(s)

@@ -883,6 +883,7 @@ struct SwiftStepWriter {
         var head = "\n    // step \(s.number) (line \(s.step.location.line)): \(s.step.source)"
         if let c = s.step.comment { head += "   # " + c }
         head += "\n"
+        if let note = s.packetsNote { head += "    // \(note)\n" }
         var lines: [String]
         do {
             lines = try body(s)

@@ -212,7 +212,7 @@ extension Session {
         }
         let packets = r.drain(names: endpointNames, ports: ownPorts, notes: &event.notes)
         event.packets = packets
-        if let p = event.step.packets, event.verdict.isSuccess, let m = PacketMatch.mismatch(p, packets) {
+        if let p = event.step.packets, event.verdict.isSuccess, let m = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) {
             event.verdict = .failed(m)
         }
     }
@@ -246,6 +246,17 @@ public enum PacketMatch {
         return Mismatch(expected: "=> \(expected.text)", actual: actual, markerColumn: nil,
                         message: packets.isEmpty ? "expected the packets \(expected.text), but the step sent none"
                                                  : "expected the packets \(expected.text), but no \(missing) came \(i == 0 ? "" : "after \(expected.items[i - 1].text) ")among \(actual)")
+    }
+
+    /// The packets of the step's own sockets (the one it was called on, the ones it created): a
+    /// delayed ACK of another connection that happens to arrive during the step does not count.
+    public static func relevant(_ packets: [Packet], to e: Event) -> [Packet] {
+        var mine = Set(e.step.targets)
+        if let r = e.receiver { mine.insert(r) }
+        if let n = e.facts["new"] { mine.insert(n) }
+        if let s = e.facts["socket"] { mine.insert(s) }
+        guard !mine.isEmpty else { return packets }
+        return packets.filter { mine.contains($0.from) || mine.contains($0.to) }
     }
 
     static func count(_ n: Int) -> String { n == 1 ? "1 packet" : "\(n) packets" }
