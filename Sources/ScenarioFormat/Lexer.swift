@@ -6,7 +6,7 @@ struct Token: Hashable, Sendable {
         case float(Double)
         case string(String)
         case bytes([UInt8])
-        case punct(String)   // ( ) [ ] , . = * ** + - | ->
+        case punct(String)   // ( ) [ ] , . = * ** + - | -> =>
         case newline
         case end
     }
@@ -123,7 +123,7 @@ struct Lexer {
                     return tokens + [Token(kind: .end, location: loc(i), length: 1)]
                 }
                 let two = i + 1 < chars.count ? Lexer.text(chars[i...(i + 1)]) : ""
-                if two == "->" || two == "**" || two == "==" {
+                if two == "->" || two == "=>" || two == "**" || two == "==" {
                     tokens.append(Token(kind: .punct(two), location: loc(i), length: 2))
                     i += 2
                     continue

@@ -16,11 +16,13 @@ public enum ShellCommand: Command {
     and the explanation and the socket table follow. A line with a mistake is diagnosed as in a
     file and not run; the session goes on. Input may come from a pipe; its end ends the session.
 
-    USAGE: sockstep shell [--ascii]
+    USAGE: sockstep shell [--packets] [--ascii]
 
     COMMANDS (inside the shell):
       :help              Show these commands.
       :table             Show the socket table.
+      :packets           The packets the steps so far put on the wire (captured), and what
+                         their flags mean.
       :explain <name>    Explain an errno (ECONNRESET), a call (listen) or a TCP state.
       :save <file>       Write the steps typed so far as a lesson that `sockstep run` accepts;
                          what each step did becomes its expectation (`-> ECONNREFUSED`, `-> blocks`).
@@ -28,6 +30,7 @@ public enum ShellCommand: Command {
       :quit              Leave (so does the end of input, or Ctrl-D).
 
     OPTIONS:
+      -p, --packets      Show the captured packets under every step.
       --ascii            Use plain ASCII marks instead of ✓ and ✗.
       -h, --help         Show help information.
 
@@ -35,12 +38,13 @@ public enum ShellCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let parsed: ArgumentParser
-        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii"], options: [:])) {
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--packets": "packets", "-p": "packets"], options: [:])) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
         if let extra = parsed.positional.first { return usageError("unexpected argument '\(extra)'", command: self, io: io) }
-        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii"))).run()
+        CLI.noteNetwork(io)
+        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii")), packets: parsed.flags.contains("packets")).run()
     }
 }
 
@@ -58,17 +62,20 @@ final class Shell {
     var session = Session()
     var checker = CheckerState()
     var recorded: [Recorded] = []
+    /// The events since the last :reset, for :packets.
+    var events: [Event] = []
     var lineNumber = 0
     var stepNumber = 0
 
-    static let commands = [":help", ":table", ":explain", ":save", ":reset", ":quit"]
+    static let commands = [":help", ":table", ":packets", ":explain", ":save", ":reset", ":quit"]
 
-    init(io: IO, style: Style) {
+    init(io: IO, style: Style, packets: Bool = false) {
         self.io = io
         self.style = style
         var options = TerminalRenderer.Options()
         options.table = true
         options.stopsOnUnexpected = false
+        options.packets = packets
         renderer = TerminalRenderer(style: style, options: options)
     }
 
@@ -109,6 +116,7 @@ final class Shell {
             Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
             `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
               :table             the socket table
+              :packets           the packets the steps so far sent, as captured
               :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
               :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
               :reset             close every socket and start afresh
@@ -117,6 +125,8 @@ final class Shell {
             """)
         case ":table", ":t":
             io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+        case ":packets", ":p":
+            io.out(PacketsKey.text(events, style: style))
         case ":explain", ":e":
             if arg.isEmpty {
                 io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
@@ -130,6 +140,7 @@ final class Shell {
             session = Session()
             checker = CheckerState()
             recorded = []
+            events = []
             stepNumber = 0
             io.out("Every socket is closed; the session starts afresh.\n")
         case ":quit", ":q", ":exit":
@@ -153,6 +164,9 @@ final class Shell {
         let errStyle = io.style(forStdout: false)
         var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
         var steps = parsed.document?.steps ?? []
+        // The checker remembers where a name was made or closed ("closed on line 3"): give it the
+        // line as typed, not the line inside the little document above.
+        for i in steps.indices { steps[i].location.line = lineNumber }
         if diagnostics.isEmpty, steps.count == 1 {
             var trial = checker
             let found = trial.check(steps[0])
@@ -176,9 +190,9 @@ final class Shell {
             return
         }
         stepNumber += 1
-        steps[0].location.line = lineNumber
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
+        events.append(event)
         recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
     }
 
