@@ -34,7 +34,7 @@ enum Shipping {
         }
         let program: ProgramCommand
         do { program = try ProgramCommand.parse(line) } catch {
-            return .failure(Exit(usageError("--command \(ProgramCommand.shellQuoted(line)): \(error); write it as a shell would read it, like --command 'python3 server.py'", command: command, io: io)))
+            return .failure(Exit(usageError("--command `\(line)`: \(error); write it as a shell would read it, like --command 'python3 server.py'", command: command, io: io)))
         }
 
         let loaded = ExerciseLoader.load(path: exercisePath)
@@ -67,11 +67,23 @@ enum Shipping {
         init(_ code: Int32) { self.code = code }
     }
 
-    /// The reason a write failed, in words (`Permission denied`, `No such file or directory`).
+    /// Why a file cannot be written at `path`, said before anything is made (nil: it can be).
+    static func unwritable(_ path: String) -> String? {
+        let fm = FileManager.default
+        var isDirectory = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory { return "it is a folder" }
+            return fm.isWritableFile(atPath: path) ? nil : "the file is not writable"
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard fm.fileExists(atPath: parent, isDirectory: &isDirectory) else { return "the folder \(parent) does not exist" }
+        guard isDirectory else { return "\(parent) is not a folder" }
+        return fm.isWritableFile(atPath: parent) ? nil : "the folder \(parent) is not writable"
+    }
+
+    /// The reason a write failed, in words.
     static func reason(_ error: any Error) -> String {
-        let text = "\(error)"
-        if let range = text.range(of: "NSUnderlyingError"), !range.isEmpty { return text }
-        return text
+        (error as? CocoaError).map { e in e.code == .fileWriteOutOfSpace ? "the disk is full" : e.localizedDescription } ?? "\(error)"
     }
 
     static func write(_ bytes: [UInt8], to path: String, mode: UInt16) throws {
