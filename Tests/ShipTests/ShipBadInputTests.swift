@@ -17,6 +17,8 @@ import Testing
     static let usage = "Usage: sockstep gradescope <exercise> --command <command> [--output <file>] [--binary <path>]"
 
     static let cases: [Case] = [
+        Case(args: ["gradescop", "x.md"], status: 64, stderr: ["Error: unknown command 'gradescop'. Did you mean 'gradescope'?"]),
+        Case(args: ["clasroom"], status: 64, stderr: ["Error: unknown command 'clasroom'. Did you mean 'classroom'?"]),
         Case(args: ["gradescope"], status: 64, stderr: ["Error: no exercise given, like `sockstep gradescope scenarios/exercises/echo-server.md --command 'python3 server.py'`", usage, "See 'sockstep gradescope --help'."]),
         Case(args: ["gradescope", echo], status: 64, stderr: ["Error: no --command: say how a student's program starts, like --command 'python3 server.py'", usage]),
         Case(args: ["gradescope", echo, "--command"], status: 64, stderr: ["Error: missing value for '--command'"]),
@@ -55,6 +57,20 @@ import Testing
         let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for expected in c.stderr { #expect(lines.contains(expected), "missing: \(expected)\nstderr:\n\(r.stderr)") }
         #expect(r.stdout.isEmpty)
+    }
+
+    @Test(arguments: ["gradescope", "classroom"])
+    func help(_ command: String) throws {
+        for args in [[command, "--help"], ["help", command], [command, Self.echo, "-h"]] {
+            let r = try Fixtures.sockstep(args)
+            #expect(r.status == 0)
+            #expect(r.stdout.hasPrefix("OVERVIEW: Write a "))
+            for part in ["\nUSAGE: sockstep \(command) <exercise> --command <command>", "\nOPTIONS:\n", "--binary <path>", "\nEXIT STATUS: 0", "\nEXAMPLES:\n"] {
+                #expect(r.stdout.contains(part), "\(part)")
+            }
+        }
+        let all = try Fixtures.sockstep(["--help"])
+        #expect(all.stdout.contains("  \(command)  "))
     }
 
     /// A write that fails only when it is tried (/proc takes no new files, even from root).
