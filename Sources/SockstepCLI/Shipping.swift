@@ -2,6 +2,7 @@ import FoundationEssentials
 import Grader
 import Render
 import Ship
+import Sockets
 
 /// What `sockstep gradescope` and `sockstep classroom` share: the exercise checked as `grade`
 /// checks it, the program's command, and the sockstep binary that goes along.
@@ -81,9 +82,12 @@ enum Shipping {
         return fm.isWritableFile(atPath: parent) ? nil : "the folder \(parent) is not writable"
     }
 
-    /// The reason a write failed, in words.
+    /// The reason a write failed, in words: the system's (`No such file or directory (ENOENT)`).
     static func reason(_ error: any Error) -> String {
-        (error as? CocoaError).map { e in e.code == .fileWriteOutOfSpace ? "the disk is full" : e.localizedDescription } ?? "\(error)"
+        let posix = (error as? POSIXError) ?? ((error as? CocoaError)?.underlying as? POSIXError)
+        guard let code = posix?.code.rawValue else { return "\(error)" }
+        let e = Errno(rawValue: code)
+        return "\(e.message) (\(e.name))"
     }
 
     static func write(_ bytes: [UInt8], to path: String, mode: UInt16) throws {
