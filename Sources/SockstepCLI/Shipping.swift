@@ -91,7 +91,7 @@ enum Shipping {
     }
 
     static func write(_ bytes: [UInt8], to path: String, mode: UInt16) throws {
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)   // never half a zip
         try FileManager.default.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: path)
     }
 }
