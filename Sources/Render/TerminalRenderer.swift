@@ -46,6 +46,7 @@ public struct TerminalRenderer: Sendable {
         out += "\n"
         let textWidth = max(40, options.width - indent.count)
         out += indent + wrap(x.summary, width: textWidth, indent: indent) + "\n"
+        if let cause = x.cause { out += indent + wrap(cause.text, width: textWidth, indent: indent) + "\n" }
         for d in x.details { out += indent + wrap(d, width: textWidth, indent: indent) + "\n" }
         for s in x.stateChanges { out += indent + wrap(s, width: textWidth, indent: indent) + "\n" }
         switch e.verdict {
