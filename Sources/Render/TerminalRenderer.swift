@@ -88,6 +88,8 @@ public struct TerminalRenderer: Sendable {
         var s = "\(total) step\(total == 1 ? "" : "s"): \(passed) passed"
         if failed > 0 { s += ", " + style.red("\(failed) failed") }
         if skipped > 0 { s += ", \(skipped) not run" }
+        let shown = r.document.illustrations.count
+        if shown > 0 { s += ", \(shown) illustration block\(shown == 1 ? "" : "s") shown, not run" }
         s += " \(style.dot) \(time)"
         let verdict = failed == 0 ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         return "\(verdict)  \(r.document.path): \(s)\n"
