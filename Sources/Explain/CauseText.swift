@@ -1,4 +1,5 @@
 import Runner
+import Sockets
 
 /// This run's cause of a step's outcome, in words, with the step that caused it.
 public struct Cause: Sendable, Hashable {
@@ -27,7 +28,11 @@ enum CauseText {
 
     static func text(_ c: RunCause, _ e: Event) -> String {
         let step = at(c.step)
-        let errno: String? = { if case .error(let err) = e.outcome { return err.name }; return nil }()
+        let errno: String? = {
+            if case .error(let err) = e.outcome { return err.name }
+            if e.call == "connect_ex", case .value(.int(let n)) = e.outcome, n != 0 { return Errno(rawValue: Int32(truncatingIfNeeded: n)).name }
+            return nil
+        }()
         let waits: Bool = { if case .blocked = e.outcome { return true }; return errno == "EAGAIN" }()
         let lead = waits ? "It would wait because" : errno != nil ? "It failed because" : "The stream ended because"
         switch c.kind {
@@ -38,7 +43,6 @@ enum CauseText {
         case .peerClosed(let p, let s):
             switch errno {
             case "EPIPE": return "\(lead) \(step) closed the other end, `\(p)`: its kernel answered with a reset, so `\(s)` cannot send any more."
-            case "ENOTCONN": return "It failed: the connection is over, because \(step) closed the other end, `\(p)`."
             case nil: return "The stream ended because \(step) closed the other end, `\(p)`."
             default: return "\(lead) \(step) closed the other end, `\(p)`."
             }
@@ -57,7 +61,7 @@ enum CauseText {
         case .lingering(let h, let a, let st):
             return "A connection on that port (`\(h)`, \(a)) is in \(st) since \(step); the kernel keeps its addresses reserved after the close, for about a minute in TIME_WAIT."
         case .socketFileLeft(let h, let path, let open):
-            if open { return "\(lead) `\(h)` bound the path \(path) at \(step), and is still open." }
+            if open { return "\(lead) `\(h)` bound the path \(path) (\(step)) and is still open." }
             return "\(lead) \(at(c.earlier)) created the file \(path), and it stays on disk after \(step) closed `\(h)`."
         case .listenerClosed(let l, let a):
             let since = c.earlier.map { " (listening since \(at($0)))" } ?? ""
@@ -69,6 +73,12 @@ enum CauseText {
         case .datagramUnreachable(_, let a, let r):
             let gone = r.map { " (`\($0)` was closed\(c.earlier.map { " by \(at($0))" } ?? ""))" } ?? ""
             return "The error belongs to the datagram sent by \(step) to \(a), where no socket of this run is bound\(gone)."
+        case .connectionOver(let p, let s):
+            let own = c.earlier.map { ", and \(at($0)) ended `\(s)`'s sending" } ?? ""
+            return "It failed: the connection is over, because \(step) closed the other end, `\(p)`\(own)."
+        case .timeoutSet(let s):
+            let seconds: String = { if case .timedOut(let t) = e.outcome { return " \(Explainer.format(t)) s" }; return "" }()
+            return "It gave up because \(step) limited every wait on `\(s)` to\(seconds)."
         case .alreadyConnected(let s):
             return "\(lead) \(step) already connected `\(s)`."
         case .listening(let s):

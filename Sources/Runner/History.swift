@@ -80,6 +80,10 @@ public struct RunCause: Sendable, Hashable {
         /// ECONNREFUSED on UDP: the datagram sent at `step` reached a port where nothing is bound
         /// (`earlier`: where its receiver was closed).
         case datagramUnreachable(socket: String, address: String, receiver: String?)
+        /// ENOTCONN: the other end was closed (`step`), and this side ended sending too (`earlier`, if it did).
+        case connectionOver(peer: String, socket: String)
+        /// timeout: `step` set the socket's timeout.
+        case timeoutSet(socket: String)
         /// EISCONN: connected already at `step`.
         case alreadyConnected(socket: String)
         /// ENOTCONN, blocks: the socket listens (since `step`): it has no peer.
@@ -133,6 +137,8 @@ struct SocketHistory {
     var closeKind: String?
     var unreadAtClose: Int?
     var lingerZero: StepRef?
+    /// The settimeout that gave it its current timeout.
+    var timeoutSet: StepRef?
     var lastSent: StepRef?
     /// Where the last datagram went (sendto's address, or the connected peer).
     var lastDestination: SocketAddress?
@@ -240,6 +246,9 @@ extension Session {
             e.history.closed = ref
             e.history.closeKind = kind
             e.history.unreadAtClose = ctx.facts["unread"].flatMap { Int($0) }
+        case "settimeout", "setblocking":
+            guard let e else { return }
+            if case .timeout = e.mode { e.history.timeoutSet = ref } else { e.history.timeoutSet = nil }
         case "setsockopt":
             if let e, ctx.facts["option"] == "SO_LINGER", case .tuple(let v)? = ctx.optionValue, v.count == 2 {
                 e.history.lingerZero = (v[0] != .int(0) && v[1] == .int(0)) ? ref : nil
@@ -290,8 +299,14 @@ extension Session {
         case .blocked:
             guard let e else { return nil }
             return waitCause(ref, e)
+        case .timedOut:
+            guard let e, let t = e.history.timeoutSet else { return nil }
+            return RunCause(.timeoutSet(socket: e.name), step: t)
         case .value(let value):
             guard let e else { return nil }
+            if ref.call == "connect_ex", case .int(let n) = value, n != 0 {
+                return errnoCause(Errno(rawValue: Int32(truncatingIfNeeded: n)), ref, e, ctx)
+            }
             if ref.call == "state", case .string("TIME_WAIT") = value, let fin = e.history.firstFIN {
                 return RunCause(.closedFirst(socket: e.name), step: fin)
             }
@@ -354,6 +369,8 @@ extension Session {
             guard let e, sending else { return nil }
             if let s = e.history.shutWrite { return RunCause(.shutDownWriting(socket: e.name), step: s) }
             if let p = peerEntry(of: e), let c = p.history.closed { return RunCause(.peerClosed(peer: p.name, socket: e.name), step: c) }
+            // Linux answers a send on a TCP socket that never connected with EPIPE.
+            if e.isTCP, e.history.connected == nil, let c = e.history.created { return RunCause(.neverConnected(socket: e.name), step: c) }
             return nil
         case "ECONNRESET":
             guard let e, let p = peerEntry(of: e), let c = p.history.closed else { return nil }
@@ -372,7 +389,9 @@ extension Session {
                 return RunCause(.connectFailed(socket: e.name, errno: errno), step: step)
             }
             if e.history.connected == nil, let c = e.history.created { return RunCause(.neverConnected(socket: e.name), step: c) }
-            if let p = peerEntry(of: e), let c = p.history.closed { return RunCause(.peerClosed(peer: p.name, socket: e.name), step: c) }
+            if let p = peerEntry(of: e), let c = p.history.closed {
+                return RunCause(.connectionOver(peer: p.name, socket: e.name), step: c, earlier: e.history.shutWrite)
+            }
             return nil
         case "EINVAL":
             guard let e else { return nil }

@@ -127,6 +127,26 @@ struct RunCauseTests {
         expectCause(failed, "c.connect((\"127.0.0.1\", 1))", line: 4, "ECONNREFUSED")
     }
 
+    @Test("EPIPE on a TCP socket that never connected says so")
+    func epipeNeverConnected() throws {
+        let (x, _) = try explain(["c = socket(AF_INET, SOCK_STREAM)", "c.send(b\"x\") -> EPIPE"])
+        expectCause(x, "c = socket(AF_INET, SOCK_STREAM)", line: 3, "never connected")
+    }
+
+    @Test("ENOTCONN after both sides ended the connection names the peer's close and this side's shutdown")
+    func connectionOver() throws {
+        let (x, _) = try explain(Self.connected + ["conn.close()", "client.recv(10) -> b\"\"", "client.shutdown(SHUT_WR)", "client.shutdown(SHUT_RD) -> ENOTCONN"])
+        expectCause(x, "conn.close()", line: 9, "connection is over", "`client.shutdown(SHUT_WR)` at line 11")
+    }
+
+    @Test("a timeout names the settimeout that set it; connect_ex's error number is explained like the errno")
+    func timeoutAndConnectEx() throws {
+        let (t, _) = try explain(Self.connected + ["client.settimeout(0.01)", "client.recv(10) -> timeout"])
+        expectCause(t, "client.settimeout(0.01)", line: 9, "0.01 s")
+        let (ex, _) = try explain(Self.connected + ["client.connect_ex(server.address) -> 106"])
+        expectCause(ex, "client.connect(server.address)", line: 7, "It failed because", "already connected")
+    }
+
     @Test("EISCONN names the connect that already succeeded")
     func alreadyConnected() throws {
         let (x, _) = try explain(Self.connected + ["client.connect(server.address) -> EISCONN"])
