@@ -28,6 +28,9 @@ public struct Event: Sendable {
     /// What in this run caused the outcome (the step that closed the peer, shut down writing, holds
     /// the port...), when the runner can tell from its history; nil when it cannot.
     public var cause: RunCause? = nil
+    /// The packets the step caused, as captured on the run's loopback; nil when the run has no
+    /// capture (then diagrams infer the packets from the calls).
+    public var packets: [Packet]? = nil
 }
 
 public enum Outcome: Sendable, Hashable {
@@ -124,6 +127,8 @@ public struct RunResult: Sendable {
     public var document: Document
     public var events: [Event]
     public var duration: Double
+    /// The run's capture (every frame, for `--pcap`), or why there is none.
+    public var capture: CaptureRecord? = nil
     /// True when every step passed or failed as expected.
     public var passed: Bool { events.allSatisfy { $0.verdict.isSuccess } }
     public var failures: [Event] { events.filter { if case .failed = $0.verdict { return true }; return $0.verdict == .unexpected } }
