@@ -19,6 +19,9 @@ public struct Explanation: Sendable, Hashable {
     public var c: String?
     /// Sentences about TCP state changes the step caused.
     public var stateChanges: [String]
+    /// What in this run caused the outcome (the step and its line), when the run knows it. When it
+    /// names a step, the general causes are left out of `details`.
+    public var cause: Cause? = nil
 }
 
 /// Pure: turns events into explanations. Never touches sockets.
@@ -31,6 +34,9 @@ public enum Explainer {
         var fix: String?
         var pyExc: String?
         var man: [String] = CallCatalog.entry(e.call).map { [$0.manPage] } ?? []
+        let runCause = e.cause.map { CauseText.make($0, e) }
+        // The run knows the step that caused it: the list of what can cause it in general is left out.
+        let causeKnown = runCause?.line != nil
 
         switch e.outcome {
         case .notRun:
@@ -64,7 +70,7 @@ public enum Explainer {
             let meaning = (datagram ? entry?.datagramMeaning : nil) ?? entry?.meaning ?? errno.message
             summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(meaning)"
             var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
-            if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
+            if let addr = f["address"], runCause == nil, e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
             // Unix-domain sockets have paths and no TCP: their own causes for the errnos that differ.
@@ -76,7 +82,7 @@ public enum Explainer {
                 default: break
                 }
             }
-            if !cause.isEmpty { details.append(cause) }
+            if !cause.isEmpty && !causeKnown { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
             pyExc = entry?.python ?? "OSError"
             man = entry?.manPages ?? man
@@ -91,11 +97,13 @@ public enum Explainer {
         for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
             && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
-            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)")
+            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)" + (CauseText.stateChange(c).map { " " + $0 } ?? ""))
         }
         if case .failed(let m) = e.verdict, fix == nil { fix = hintForMismatch(e, m) }
-        return Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
-                           python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        var x = Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
+                            python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        x.cause = runCause
+        return x
     }
 
     static func format(_ d: Double) -> String {

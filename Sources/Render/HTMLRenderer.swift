@@ -142,6 +142,7 @@ public enum HTMLRenderer {
         guard e.verdict != .skipped else { return s + "<p>Not run: an earlier step stopped the run.</p></li>" }
         let x = Explainer.explain(e)
         s += "<p>\(inline(x.summary))</p>"
+        if let cause = x.cause { s += "<p class=\"cause\">\(inline(cause.text))</p>" }
         for d in x.details { s += "<p>\(inline(d))</p>" }
         for c in x.stateChanges { s += "<p class=\"state\">\(inline(c))</p>" }
         if case .failed(let m) = e.verdict {

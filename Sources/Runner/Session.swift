@@ -124,18 +124,28 @@ public final class Session {
             for row in snapshots { if let st = row.state { states[row.closed ? "\(row.name)#closed" : row.name] = st } }
             lastStates = states
         }
+        // What in this run caused the outcome, from the history of the steps before; then this step
+        // joins the history.
+        let ref = StepRef(index: index, step: step, call: ctx.callName, socket: ctx.receiver)
+        let cause = self.cause(of: ref, outcome, ctx)
+        record(ref, outcome, ctx)
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
                 guard let st = s.state else { continue }
                 let key = s.closed ? "\(s.name)#closed" : s.name
                 let old = before[key] ?? (s.closed ? before[s.name] : nil)
-                if old != st { changes.append(StateChange(socket: s.name, from: old, to: st)) }
+                if old != st {
+                    var change = StateChange(socket: s.name, from: old, to: st)
+                    change.cause = stateCause(change)
+                    changes.append(change)
+                }
             }
         }
         var event = Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
                           outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
                           duration: 0)
+        event.cause = cause
         attachPackets(&event)
         event.duration = MonotonicInstant.now().seconds(since: start)
         return event
@@ -462,6 +472,10 @@ struct CallContext {
     var syscalls: [String] = []
     var notes: [Note] = []
     var facts: [String: String] = [:]
+    /// The address the call was given (bind, connect, sendto), for the run's history.
+    var target: SocketAddress?
+    /// The value given to setsockopt.
+    var optionValue: Value?
     init(step: Step) { self.step = step }
 }
 
