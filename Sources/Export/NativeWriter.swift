@@ -296,6 +296,7 @@ struct NativeStep<D: Dialect>: NativeCode {
     var blocks: Bool { shape.step.expectation == .blocks }
     var timed: Bool { receiver.map { writer.names.timedBefore[shape.number]?.contains($0) ?? false } ?? false }
     var multicast: Bool { writer.multicast }
+    func reads(_ attribute: String) -> Bool { writer.document.steps.contains { $0.source.contains(".\(attribute)") } }
     var sock: String { receiver.map(writer.sock) ?? "" }
     var ref: String { D.ref(sock) }
     var fd: String { "\(sock).fd" }

@@ -114,6 +114,8 @@ public protocol NativeCode {
     var timed: Bool { get }
     /// The lesson reads a sendto's multicast group: leave by the loopback interface, as sockstep does.
     var multicast: Bool { get }
+    /// True when some step of the lesson reads that attribute (`.backlog`): only then is it kept.
+    func reads(_ attribute: String) -> Bool
     /// The receiver socket (`server`), as it is passed to the runtime (`&server` in C), its descriptor.
     var sock: String { get }
     var ref: String { get }

@@ -91,6 +91,7 @@ extension CallDefinition {
               detail: "The kernel now completes handshakes with clients on its own and queues the finished connections; the backlog limits how many may wait to be accepted.",
               man: "listen(2)", c: "listen(FD, 5);") { x in
             let backlog = try x.int(0)
+            guard x.reads("backlog") else { return [x.check("listen(\(x.fd), \(backlog))")] }
             return x.ifThen("check(listen(\(x.fd), \(backlog)))", [x.stmt("\(x.sock).backlog = \(x.cast("Int", backlog))")])
         },
         .init("connect", .socket, [("address", .address, false, nil)], returns: .nothing, usage: "c.connect(server.address)",
