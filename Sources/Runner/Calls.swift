@@ -10,6 +10,7 @@ private let SOCK_DGRAM_ = SocketConstants.named("SOCK_DGRAM")!.value
 private let SOCK_SEQPACKET_ = SocketConstants.named("SOCK_SEQPACKET")!.value
 private let SOL_SOCKET_ = SocketConstants.named("SOL_SOCKET")!.value
 private let MSG_DONTWAIT_ = SocketConstants.named("MSG_DONTWAIT")!.value
+private let MSG_WAITALL_ = SocketConstants.named("MSG_WAITALL")!.value
 
 extension Session {
     // MARK: arguments
@@ -203,6 +204,13 @@ extension Session {
             return .value(.none)
         default: break
         }
+        if name == "connect_ex", e.closed {
+            // connect_ex returns the errno instead of raising, on a closed socket too (9, EBADF).
+            do { try requireOpen(e, &ctx, "connect") } catch let stop as StepStop {
+                if case .error(let err) = stop.outcome { return .value(.int(Int(err.rawValue))) }
+                throw stop
+            }
+        }
         try requireOpen(e, &ctx, Vocabulary.call(name)?.syscall ?? name)
 
         switch name {
@@ -355,7 +363,14 @@ extension Session {
         case .success:
             ctx.syscalls.append("\(head) = 0")
             return .value(.none)
-        case .failure(let err) where err == .EINPROGRESS || err == .EAGAIN:
+        case .failure(let err) where err == .EAGAIN && e.mode == .blocking:
+            // A Unix-domain listener whose backlog is full: a blocking connect waits in the kernel
+            // until the server accepts (Python with a timeout gets this EAGAIN at once, as here).
+            ctx.syscalls.append("\(head) = ? <blocks>")
+            return .blocked(reason: "the server's backlog is full: the connect waits until the server accepts a connection")
+        case .failure(let err) where err == .EINPROGRESS || (err == .EALREADY && e.mode == .blocking):
+            // EALREADY: an earlier attempt (one that timed out) is still going; a blocking connect
+            // waits for it in the kernel, as it waits for its own.
             switch e.mode {
             case .nonBlocking:
                 ctx.syscalls.append("\(head) = \(Strace.error(err))")
@@ -372,26 +387,63 @@ extension Session {
                     if case .timeout(let t) = e.mode {
                         _ = waitInFlight(e, .writable, seconds: min(t, options.maximumTimeout), what: "the handshake", ctx: &ctx)
                         ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+                        ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 0 (Timeout)")
                         return .timedOut(seconds: t)
                     }
                     ctx.syscalls.append("\(head) = ? <blocks>")
                     return .blocked(reason: "the server's accept queue is full (\(info.unacked) connections waiting, backlog \(info.sacked)): the kernel drops the SYN, so the handshake cannot finish until the server accepts")
                 }
                 guard waitInFlight(e, .writable, seconds: limit, what: "the handshake", ctx: &ctx) else {
+                    if case .timeout(let t) = e.mode {
+                        ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+                        ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 0 (Timeout)")
+                        return .timedOut(seconds: t)
+                    }
                     ctx.syscalls.append("\(head) = ? <still connecting>")
-                    if case .timeout(let t) = e.mode { return .timedOut(seconds: t) }
                     return .blocked(reason: "the handshake did not complete")
                 }
-                if case .success(let soErr) = Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ERROR")!.value), soErr != 0 {
-                    let err = Errno(rawValue: soErr)
-                    ctx.syscalls.append("\(head) = \(Strace.error(err))")
-                    return .error(err)
-                }
-                // A second connect completes the socket's own state, as a blocking connect would have.
-                _ = Posix.connect(e.fd, a)
-                ctx.syscalls.append("\(head) = 0")
-                return .value(.none)
+                return finishConnect(e, to: a, ctx: &ctx)
             }
+        case .failure(let err):
+            ctx.syscalls.append("\(head) = \(Strace.error(err))")
+            return .error(err)
+        }
+    }
+
+    /// Ends a connect whose handshake is over (the socket became writable) the way Python would
+    /// have: what the runner does inside must leave the socket exactly as Python's calls leave it,
+    /// or a later step (a second connect, a retry after a refusal) would get another answer.
+    ///
+    /// - A blocking socket: Python's connect waits in the kernel, which ends the attempt itself
+    ///   (the error is returned and cleared, the socket is unconnected again and can retry). A
+    ///   second connect on the runner's non-blocking descriptor does exactly that and returns the
+    ///   same result, so the strace line is the one blocking Python shows.
+    /// - A socket with a timeout: Python's own descriptor is non-blocking, so it polls and reads
+    ///   SO_ERROR, and the kernel still counts the attempt as in progress (a retry after a refusal
+    ///   gets ECONNABORTED, as in CPython). The runner makes the same calls.
+    func finishConnect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) -> Outcome {
+        let fd = e.fd.rawValue
+        let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
+        if case .timeout(let t) = e.mode {
+            ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+            ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 1 ([{fd=\(fd), revents=POLLOUT}])")
+            switch Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ERROR")!.value) {
+            case .success(let soErr):
+                ctx.syscalls.append("getsockopt(\(fd), SOL_SOCKET, SO_ERROR, [\(soErr)], [4]) = 0")
+                if soErr != 0 { return .error(Errno(rawValue: soErr)) }
+                return .value(.none)
+            case .failure(let err):
+                ctx.syscalls.append("getsockopt(\(fd), SOL_SOCKET, SO_ERROR, ...) = \(Strace.error(err))")
+                return .error(err)
+            }
+        }
+        switch Posix.connect(e.fd, a) {
+        case .success:
+            ctx.syscalls.append("\(head) = 0")
+            return .value(.none)
+        case .failure(let err) where err == .EALREADY || err == .EINPROGRESS:
+            ctx.syscalls.append("\(head) = ? <still connecting>")
+            return .blocked(reason: "the handshake did not complete")
         case .failure(let err):
             ctx.syscalls.append("\(head) = \(Strace.error(err))")
             return .error(err)
@@ -464,9 +516,11 @@ extension Session {
             case .done(let n):
                 ctx.syscalls.append(callText(chunk.count, String(n)))
                 sent += n
-                if !all {
-                    if n < data.count { ctx.notes.append(.partialSend(sent: n, total: data.count)) }
-                    return .value(.int(n))
+                // A blocking stream send waits in the kernel until every byte is in the buffers, as
+                // sendall does; a short count is what a non-blocking socket or a timeout gets.
+                if !all && !(e.mode == .blocking && e.isStream && sent < data.count) {
+                    if sent < data.count { ctx.notes.append(.partialSend(sent: sent, total: data.count)) }
+                    return .value(.int(sent))
                 }
             case .wouldBlock:
                 if sent > 0 || !all { ctx.notes.append(.partialSend(sent: sent, total: data.count)) }
@@ -483,6 +537,18 @@ extension Session {
                         waited = true
                         if waitInFlight(e, .writable, seconds: peerWait, what: "room in the send buffer", ctx: &ctx) { continue }
                     }
+                    if let t = e.sendTimeout, t > 0 {
+                        // SO_SNDTIMEO: the kernel waits that long for room, then returns what it took
+                        // (send) or EAGAIN when it took nothing in this call (Python: BlockingIOError).
+                        if !waited, waitInFlight(e, .writable, seconds: min(t, options.maximumTimeout), what: "room in the send buffer", ctx: &ctx) { waited = true; continue }
+                        ctx.notes.append(.waitedTimeout(seconds: t))
+                        if !all && sent > 0 {
+                            ctx.syscalls.append(callText(data.count - sent, "? <SO_SNDTIMEO expired>"))
+                            return .value(.int(sent))
+                        }
+                        ctx.syscalls.append(callText(data.count - sent, "-1 EAGAIN (Resource temporarily unavailable)"))
+                        return .error(.EAGAIN)
+                    }
                     ctx.syscalls.append(callText(data.count - sent, "? <blocks>"))
                     return .blocked(reason: "the send buffer and the peer's receive buffer are full: \(sent) of \(data.count) bytes went out, and the rest can only go when the peer reads")
                 }
@@ -497,6 +563,9 @@ extension Session {
 
     func receive(_ e: SocketEntry, max n: Int, flags: Int32, from: Bool, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
+        if flags & MSG_WAITALL_ != 0, e.isStream, e.mode == .blocking, (e.receiveTimeout ?? 0) == 0, n > 0 {
+            return receiveWaitAll(e, max: n, flags: flags, from: from, ctx: &ctx)
+        }
         var waited = false
         while true {
             switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_, datagram: !e.isStream) {
@@ -558,6 +627,47 @@ extension Session {
                 return .error(err)
             }
         }
+    }
+
+    /// `recv(n, MSG_WAITALL)` on a blocking stream socket: the kernel returns only when n bytes have
+    /// come, the peer closed, or an error ended it, so a short answer from the runner's non-blocking
+    /// descriptor would be a result Python never gets. (With a timeout Python's own descriptor is
+    /// non-blocking, and it does get what has arrived: the ordinary path.)
+    func receiveWaitAll(_ e: SocketEntry, max n: Int, flags: Int32, from: Bool, ctx: inout CallContext) -> Outcome {
+        let fd = e.fd.rawValue
+        var got: [UInt8] = []
+        let start = MonotonicInstant.now()
+        let deadline = start.adding(seconds: max(options.inFlightDeadline, peerWait))
+        let peerDeadline = start.adding(seconds: peerWait)
+        func done(_ result: String) {
+            let ms = Int(MonotonicInstant.now().seconds(since: start) * 1000)
+            if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "bytes in flight")) }
+            ctx.syscalls.append("recvfrom(\(fd), \(got.isEmpty ? "..." : Strace.string(got)), \(n), \(Strace.flags(flags)), NULL, NULL) = \(result)")
+        }
+        func value() -> Outcome {
+            done(String(got.count))
+            if got.isEmpty { ctx.notes.append(.peerClosed) }
+            return .value(from ? .tuple([.bytes(got), .none]) : .bytes(got))
+        }
+        while got.count < n {
+            switch Posix.receive(e.fd, max: n - got.count, flags: (flags & ~MSG_WAITALL_) | MSG_DONTWAIT_, datagram: false) {
+            case .done(let r):
+                if r.bytes.isEmpty { return value() }
+                got += r.bytes
+            case .wouldBlock:
+                let now = MonotonicInstant.now()
+                if (bytesInFlight(to: e) && now < deadline) || now < peerDeadline,
+                   Posix.wait(e.fd, for: [.readable, .peerClosed], deadline: bytesInFlight(to: e) ? deadline : peerDeadline) { continue }
+                done("? <blocks>")
+                return .blocked(reason: "MSG_WAITALL waits for all \(n) bytes: \(got.count) have arrived, nothing more is on its way, and the peer has not closed")
+            case .failed(let err):
+                // The kernel reports an error only when it has nothing to hand out.
+                if !got.isEmpty { return value() }
+                done(Strace.error(err))
+                return .error(err)
+            }
+        }
+        return value()
     }
 
     /// `recvall(n)`: the loop every tutorial writes around recv, until n bytes have arrived or the

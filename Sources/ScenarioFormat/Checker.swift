@@ -87,7 +87,9 @@ struct StepChecker {
                     "`\(m.receiver)` was already closed on line \(line): closing it again does nothing",
                     help: "Python ignores a second `close()`; drop this step"))
             }
-            receiverBinding = checkReceiver(m.receiver, at: m.receiverLocation, allowClosed: m.method == "close")
+            // connect_ex returns the errno (9, EBADF, on a closed socket) rather than raising it.
+            let errnoValue: Bool = { if m.method == "connect_ex", case .value? = step.expectation { return true }; return false }()
+            receiverBinding = checkReceiver(m.receiver, at: m.receiverLocation, allowClosed: m.method == "close" || errnoValue)
             if case .external? = receiverBinding {
                 error(call, "`\(m.receiver)` is the program under test: steps cannot call it directly", help: "connect to it: `c.connect(\(m.receiver).address)`")
                 receiverBinding = nil
@@ -232,8 +234,14 @@ struct StepChecker {
             let plural = sig.maxArgs == 1 ? "argument" : "arguments"
             let names = sig.params.map(\.name).joined(separator: ", ")
             var help = "write it like `\(sig.usage)`"
-            if sig.name == "bind" || sig.name == "connect", args.count == 2 {
-                help = "the address is one tuple: `\(sig.name)((\"127.0.0.1\", 0))`, with two pairs of parentheses"
+            if ["bind", "connect", "connect_ex", "create_connection", "create_server"].contains(sig.name), args.count == 2 {
+                let host = args[0].expr == .string("localhost") ? "localhost" : "127.0.0.1"
+                if sig.name == "bind" || sig.name == "create_server" {
+                    help = "the address is one tuple: `\(sig.name)((\"\(host)\", 0))`, with two pairs of parentheses"
+                } else {
+                    let port = staticInt(args[1]).map(String.init) ?? "PORT"
+                    help = "the address is one tuple, with two pairs of parentheses: `\(sig.name)((\"\(host)\", \(port)))`; to reach a server of this file, use the address it really got: \(serverAddressHint(sig.name))"
+                }
             }
             error(step.call, "`\(sig.name)` takes \(sig.maxArgs == 0 ? "no arguments" : "\(range) \(plural) (\(names))"), but \(args.count) \(args.count == 1 ? "was" : "were") given", help: help)
             return
@@ -430,7 +438,15 @@ struct StepChecker {
                 error(items[0], "the host must be a string like \"127.0.0.1\"")
             }
             if let port = staticInt(items[1]) {
-                if let r = AddressPolicy.check(port: port), !expects("OverflowError") { error(items[1], r.message, help: r.help) }
+                if let r = AddressPolicy.check(port: port), !expects("OverflowError") {
+                    let toServer = call == "connect" || call == "connect_ex" || call == "sendto" || call == "create_connection"
+                    error(items[1], r.message, help: toServer ? "a \(call) needs the port the server really got: \(serverAddressHint(call)); Python raises OverflowError for \(port) before any system call (expect it with `-> OverflowError`)" : r.help)
+                }
+                if port == 0, call == "connect" || call == "connect_ex" || call == "create_connection", step.expectation == nil || step.expectation == .ok {
+                    diagnostics.append(Diagnostic(.warning, at: items[1].location, length: items[1].length,
+                        "nothing can listen on port 0: it only asks bind for a free port, so this connect is refused",
+                        help: "connect to the port the server really got: \(serverAddressHint(call))"))
+                }
             } else {
                 switch items[1].expr {
                 case .string(let s): error(items[1], "the port must be a number, not a string", help: "write `\(Int(s).map(String.init) ?? "0")` without quotes")
@@ -451,6 +467,20 @@ struct StepChecker {
         default:
             error(arg, "an address is a (host, port) tuple", help: "write `(\"127.0.0.1\", 0)`")
         }
+    }
+
+    /// `c.connect(server.address)` (or `server.getsockname()`), with a socket of this file that could
+    /// be the server: a client needs the port the kernel gave it, never port 0.
+    func serverAddressHint(_ call: String) -> String {
+        let receiver = step.call.methodCall?.receiver
+        let sockets = env.compactMap { name, b -> (String, Int)? in
+            if case .socket(_, _, let line) = b, name != receiver { return (name, line) }
+            return nil
+        }.sorted { $0.1 < $1.1 }.map(\.0)
+        let server = sockets.first { $0.lowercased().contains("serv") || $0 == "s" || $0.lowercased().contains("listen") } ?? sockets.first ?? "server"
+        let on = receiver.map { "\($0)." } ?? ""
+        let args = call == "sendto" ? "data, \(server)" : server
+        return "`\(on)\(call)(\(args).address)` (or `\(server).getsockname()`)"
     }
 
     mutating func checkOption(_ args: [Node]) {

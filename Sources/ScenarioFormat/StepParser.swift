@@ -92,7 +92,7 @@ struct StepParser {
             }
             _ = advance()
         }
-        let call = try parseExpr()
+        let call = Self.normalizeArguments(try parseExpr())
         var expectation: Expectation?
         var expectationLocation: SourceLocation?
         if isPunct("->") {
@@ -118,6 +118,28 @@ struct StepParser {
         let comment = (start.line...max(start.line, endLine)).compactMap { comments[$0] }.first
         return Step(targets: targets, targetLocations: targetLocations, call: call, expectation: expectation,
                     expectationLocation: expectationLocation, source: source, comment: comment, location: start, section: section)
+    }
+
+    /// Inside a call's arguments, `s.getsockname()` and `s.getpeername()` are the values of
+    /// `s.address` and `s.peer` (what Python passes on is the address they return), so
+    /// `c.connect(server.getsockname())` is read exactly as `c.connect(server.address)`.
+    static func normalizeArguments(_ node: Node) -> Node {
+        guard case .call(let callee, let args) = node.expr else { return node }
+        return Node(.call(callee, args.map(addressValue)), at: node.location, length: node.length)
+    }
+
+    static func addressValue(_ node: Node) -> Node {
+        switch node.expr {
+        case .call(let callee, let args) where args.isEmpty:
+            if case .attribute(let base, let method) = callee.expr, case .name = base.expr,
+               method == "getsockname" || method == "getpeername" {
+                return Node(.attribute(base, method == "getsockname" ? "address" : "peer"), at: node.location, length: node.length)
+            }
+            return node
+        case .tuple(let items): return Node(.tuple(items.map(addressValue)), at: node.location, length: node.length)
+        case .list(let items): return Node(.list(items.map(addressValue)), at: node.location, length: node.length)
+        default: return node
+        }
     }
 
     /// The code part of a line: everything before a `#` that is not inside a string.

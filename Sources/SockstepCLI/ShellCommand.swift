@@ -152,6 +152,9 @@ final class Shell {
         let errStyle = io.style(forStdout: false)
         var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
         var steps = parsed.document?.steps ?? []
+        // The checker remembers where a name was made or closed ("closed on line 3"): give it the
+        // line as typed, not the line inside the little document above.
+        for i in steps.indices { steps[i].location.line = lineNumber }
         if diagnostics.isEmpty, steps.count == 1 {
             var trial = checker
             let found = trial.check(steps[0])
@@ -175,7 +178,6 @@ final class Shell {
             return
         }
         stepNumber += 1
-        steps[0].location.line = lineNumber
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
         recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
