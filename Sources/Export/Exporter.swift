@@ -36,7 +36,11 @@ public struct ExportError: Error, Sendable {
 /// Sources/Sockets/SocketCalls.swift only for a system call not wrapped yet; then its tests
 /// (Tests/ExportTests/ExportAgreementTests.swift runs it in every language against the runner).
 /// A call that needs a new helper in an exported program's runtime also touches that runtime
-/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`).
+/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`). Optional, where the
+/// generic words are not enough: its own sentence in Sources/Explain/Explainer.swift (otherwise the
+/// definition's summary explains it), its arrow in Sources/Render/DiagramModel.swift (otherwise a
+/// dot on its socket's line), grader wording in Sources/Grader/Messages.swift, and its word in
+/// Fuzz/steps.dict.
 ///
 /// Turns a checked document into one complete, runnable program that makes the same calls in the
 /// same order and checks the same expectations. Every exported program prints one line per step,
