@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "ScenarioFormatTests", dependencies: ["ScenarioFormat"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat"],
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"],
                     exclude: ["Fixtures", "Golden"]),
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),

@@ -85,6 +85,7 @@ public enum Explainer {
         }
 
         for note in e.notes { if let s = describe(note, e) { details.append(s) } }
+        details += PacketExplanations.details(e)
 
         var states: [String] = []
         for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)

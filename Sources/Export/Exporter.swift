@@ -68,6 +68,14 @@ public enum Exporter {
 }
 
 /// What every exporter needs to know about a step, read once from the syntax tree.
+extension StepShape {
+    /// A packet expectation (`=> [RST]`) has no meaning in an exported program: only sockstep
+    /// captures the packets. The export says so in a comment and checks the rest of the step.
+    var packetsNote: String? {
+        step.packets.map { "packets `=> \($0.text)` are checked only by sockstep, which captures them; not here" }
+    }
+}
+
 struct StepShape {
     enum Kind {
         case method(receiver: String, name: String, args: [Node])

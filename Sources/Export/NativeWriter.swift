@@ -144,6 +144,7 @@ struct NativeWriter<D: Dialect> {
             lines = [D.comment("not supported in \(D.languageName) export"), D.stmt("fail(\"unsupported\")")]
         }
         return D.stepHead(s.number, line: s.step.location.line, source: s.step.source, comment: s.step.comment)
+            + (s.packetsNote.map { "    " + D.comment($0) + "\n" } ?? "")
             + "    " + D.begin(s.number) + "\n" + lines.map { "    " + $0 + "\n" }.joined() + "    " + D.end(expectation(s.step.expectation)) + "\n"
     }
 

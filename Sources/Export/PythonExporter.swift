@@ -52,6 +52,7 @@ struct PythonExporter {
     func code(_ s: StepShape) throws -> String {
         var comment = "    # step \(s.number): \(s.step.source)"
         if let c = s.step.comment { comment += "  # " + c }
+        if let note = s.packetsNote { comment += "\n    # " + note }
         var call: String
         var attemptOn: String?
         switch s.kind {

@@ -273,7 +273,9 @@ struct GradingRun {
                     default: return false
                     }
                 }()
-                return StepsOutcome(result: result(check, .failed, f, transcript, MonotonicInstant.now().seconds(since: checkStart)), endedByPeer: peer)
+                var failed = result(check, .failed, f, transcript, MonotonicInstant.now().seconds(since: checkStart))
+                failed.packets = PacketLine.lines(events, trailing: session.drainPackets())
+                return StepsOutcome(result: failed, endedByPeer: peer)
             }
             if MonotonicInstant.now() > deadline, check.within != nil {
                 let f = Feedback("Too slow: this check must finish within \(Messages.seconds(limit)), and it took \(Messages.milliseconds(MonotonicInstant.now().seconds(since: checkStart))).")

@@ -116,6 +116,15 @@ public struct DiagramModel: Sendable {
     /// Steps that were not run because an earlier one stopped the run (not drawn).
     public var notRun: [Int] = []
 
+    /// Where the packets come from: captured on the run's loopback, or inferred from the calls.
+    public enum PacketSource: String, Sendable, Hashable { case inferred, captured }
+    public var packetSource: PacketSource = .inferred
+
+    /// One line under the diagram, for captured packets (inferred ones are the default, unsaid).
+    public var packetSourceNote: String? {
+        packetSource == .captured ? "packets as captured on the run's own loopback (sockstep run --packets lists them)" : nil
+    }
+
     /// "client → server: SYN": one sentence per item, for screen readers and the text table.
     public func describe(_ item: Item) -> String {
         switch item {
@@ -163,7 +172,9 @@ extension DiagramModel {
         for e in events {
             if e.verdict == .skipped { b.notRun.append(e.index) } else { b.add(e) }
         }
-        return DiagramModel(actors: b.actors, rows: b.rows, notRun: b.notRun)
+        var model = DiagramModel(actors: b.actors, rows: b.rows, notRun: b.notRun)
+        if events.contains(where: { $0.packets != nil }) { model.packetSource = .captured }
+        return model
     }
 }
 
@@ -315,7 +326,7 @@ struct Builder {
         return s
     }
 
-    /// `conn.recv(1024) -> b"hi"` → `conn.recv(1024)`: the `->` outside quotes and brackets ends the call.
+    /// `conn.recv(1024) -> b"hi"` → `conn.recv(1024)`: the `->` (or a packets `=>`) outside quotes and brackets ends the call.
     static func withoutExpectation(_ source: String) -> String {
         var quote: Character?
         var depth = 0
@@ -330,7 +341,7 @@ struct Builder {
                 depth += 1
             } else if ch == ")" || ch == "]" {
                 depth -= 1
-            } else if ch == ">" && previous == "-" && depth == 0 {
+            } else if ch == ">" && (previous == "-" || previous == "=") && depth == 0 {
                 return String(source.prefix(i - 1)).trimmingCharacters(in: .whitespaces)
             }
             previous = ch
@@ -363,10 +374,18 @@ struct Builder {
             let (result, kind) = resultText(e)
             items.append(.call(actor: a, text: text, result: result, kind: kind))
         }
+        var inferred: [DiagramModel.Item] = []
         if e.verdict != .skipped, let r = e.receiver {
-            items += arrows(e, socket: r, before: before)
+            inferred += arrows(e, socket: r, before: before)
         }
-        items += resets(e, before: before, already: items)
+        inferred += resets(e, before: before, already: items + inferred)
+        if let packets = e.packets {
+            // Captured: the real segments replace the inferred ones (Unix-domain links have no packets).
+            items += inferred.filter { if case .arrow(_, _, _, _, let k) = $0 { return k == .connection || k == .eof }; return false }
+            items += captured(packets)
+        } else {
+            items += inferred
+        }
         for c in e.stateChanges {
             guard let snap = lastKnown[c.socket], snap.type == "SOCK_STREAM", snap.family != "AF_UNIX" else { continue }
             if c.from == nil && c.to == "CLOSED" { continue }
@@ -610,6 +629,33 @@ struct Builder {
     }
 
     /// The bytes a send step passes, when they are written out (`b"hi"`, `b"x" * 10`).
+    /// Arrows for captured packets: `SYN`, `SYN, ACK`, `ACK`, `FIN, ACK`, `RST`; data with its bytes.
+    mutating func captured(_ packets: [Packet]) -> [DiagramModel.Item] {
+        packets.map { p in
+            let from = endActor(p.from), to = endActor(p.to)
+            let s = p.segment
+            if s.transport == .udp {
+                return .arrow(from: from, to: to, label: value(.bytes(s.payload), limit: 24), detail: "UDP len=\(s.payloadLength)", kind: .datagram)
+            }
+            let flags = s.flags.description
+            let kind: DiagramModel.ArrowKind = s.flags.contains(.rst) ? .rst : s.flags.contains(.fin) ? .fin
+                : s.payloadLength > 0 ? .data : .handshake
+            if s.payloadLength > 0 && kind == .data {
+                // The bytes themselves, as the inferred arrow shows them (the flags are PSH, ACK).
+                let label = s.payload.count == s.payloadLength ? value(.bytes(s.payload)) : "\(s.payloadLength) bytes"
+                return .arrow(from: from, to: to, label: label, detail: "\(s.payloadLength) byte\(s.payloadLength == 1 ? "" : "s")", kind: kind)
+            }
+            return .arrow(from: from, to: to, label: flags, detail: nil, kind: kind)
+        }
+    }
+
+    /// The column of a captured packet's end: its socket's, or an outside one for an address.
+    mutating func endActor(_ name: String) -> Int {
+        if actorOf[name] != nil || lastKnown[name] != nil { return actor(name) }
+        if name.first?.isNumber == true || name.first == "[" { return outsideActor(address(name), address: name) }
+        return outsideActor(name)
+    }
+
     static func payload(_ step: Step) -> [UInt8]? {
         guard let arg = step.call.methodCall?.args.first else { return nil }
         return bytes(arg, depth: 0)

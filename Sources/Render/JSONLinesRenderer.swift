@@ -64,6 +64,7 @@ public enum JSONLinesRenderer {
             ("sockets", .array(e.sockets.map(socket))),
             ("duration_ms", .double((e.duration * 1_000_000).rounded() / 1000)),
         ]
+        if let packets = e.packets { fields.append(("packets", .array(packets.map(PacketRendering.json)))) }
         return JSON.object(fields).text
     }
 

@@ -11,6 +11,8 @@ public struct TerminalRenderer: Sendable {
         public var width = 100
         /// The shell goes on after an unexpected error; a run stops there.
         public var stopsOnUnexpected = true
+        /// Show the packets each step caused, as captured (`--packets`).
+        public var packets = false
         public init() {}
     }
     public var style: Style
@@ -69,6 +71,10 @@ public struct TerminalRenderer: Sendable {
         }
         for s in e.syscalls { out += indent + style.dim("strace  " + s) + "\n" }
         if let c = x.c, !e.syscalls.isEmpty { out += indent + style.dim("C       " + c) + "\n" }
+        // A step that expects packets and failed shows them even without --packets.
+        if let packets = e.packets, (options.packets && (!packets.isEmpty || !e.syscalls.isEmpty)) || (e.step.packets != nil && !e.verdict.isSuccess) {
+            out += PacketRendering.lines(packets, indent: indent, style: style)
+        }
         if options.table {
             out += SocketTableRenderer.render(e.sockets, indent: indent, style: style) + "\n"
         } else if let name = e.facts["new"] ?? e.receiver ?? e.facts["socket"], let row = e.sockets.first(where: { $0.name == name }) {

@@ -25,6 +25,9 @@ public struct Event: Sendable {
     public var stateChanges: [StateChange]
     /// Wall time of the step in seconds.
     public var duration: Double
+    /// The packets the step caused, as captured on the run's loopback; nil when the run has no
+    /// capture (then diagrams infer the packets from the calls).
+    public var packets: [Packet]? = nil
 }
 
 public enum Outcome: Sendable, Hashable {
@@ -119,6 +122,8 @@ public struct RunResult: Sendable {
     public var document: Document
     public var events: [Event]
     public var duration: Double
+    /// The run's capture (every frame, for `--pcap`), or why there is none.
+    public var capture: CaptureRecord? = nil
     /// True when every step passed or failed as expected.
     public var passed: Bool { events.allSatisfy { $0.verdict.isSuccess } }
     public var failures: [Event] { events.filter { if case .failed = $0.verdict { return true }; return $0.verdict == .unexpected } }

@@ -9,6 +9,14 @@ public struct RunOptions: Sendable {
     public var maximumTimeout: Double = 5.0
     /// Read the kernel's view of every socket after each step (the benchmark can turn it off).
     public var snapshots: Bool = true
+    /// Capture the run's packets on the loopback when the process has its private network.
+    public var capture: Bool = true
+    /// Capture on the machine's shared loopback too (root only; tests), keeping only the run's ports.
+    public var captureOnSharedLoopback: Bool = false
+    /// The capture's bounds per run: packets, bytes kept, and bytes kept of each frame.
+    public var captureMaximumPackets: Int = 10_000
+    public var captureMaximumBytes: Int = 4 << 20
+    public var captureSnapLength: Int = 1024
     public init() {}
 }
 
@@ -36,10 +44,14 @@ public final class Session {
     /// test) before it counts as blocked. Lessons keep 0: nothing outside the run can end a wait,
     /// so `blocks` is proven at once. The grader sets it before each step.
     public var peerWait: Double = 0
+    /// The run's packet capture (see Packets.swift); nil when turned off.
+    var recorder: PacketRecorder?
+    var trailingNotes: [Note] = []
 
     public init(options: RunOptions = RunOptions()) {
         self.options = options
         Posix.ignoreSIGPIPE()
+        if options.capture { recorder = PacketRecorder(options: options) }
     }
 
     deinit { finish() }
@@ -53,6 +65,7 @@ public final class Session {
             e.closed = true
         }
         if let dir = runDirectory { TempDirectory.remove(dir) }
+        finishCapture()
     }
 
     /// Like `finish`, but first reads (and drops) what is still queued on each socket, so that the
@@ -120,9 +133,12 @@ public final class Session {
                 if old != st { changes.append(StateChange(socket: s.name, from: old, to: st)) }
             }
         }
-        return Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
-                     outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
-                     duration: MonotonicInstant.now().seconds(since: start))
+        var event = Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
+                          outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
+                          duration: 0)
+        attachPackets(&event)
+        event.duration = MonotonicInstant.now().seconds(since: start)
+        return event
     }
 
     /// An event for a step that was not run because an earlier one stopped the run.
@@ -465,6 +481,8 @@ public enum Runner {
             onEvent?(event)
         }
         session.finish()
-        return RunResult(document: document, events: events, duration: MonotonicInstant.now().seconds(since: start))
+        var result = RunResult(document: document, events: events, duration: MonotonicInstant.now().seconds(since: start))
+        result.capture = session.captureRecord
+        return result
     }
 }

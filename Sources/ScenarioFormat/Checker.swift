@@ -506,7 +506,21 @@ struct StepChecker {
         }
     }
 
+    /// The flags of `=> [SYN, ACK]` must be TCP's (Wireshark's names).
+    mutating func checkPacketExpectation() {
+        guard let p = step.packets else { return }
+        let names = TCPFlags.named.map(\.0)
+        for item in p.items {
+            for (flag, loc) in zip(item.flags, item.locations) where TCPFlags(name: flag) == nil {
+                let guess = Suggest.closest(to: flag.uppercased(), in: names) ?? (names.contains(flag.uppercased()) ? flag.uppercased() : nil)
+                diagnostics.append(Diagnostic(at: loc, length: flag.count, "unknown TCP flag `\(flag)`",
+                                              help: guess.map { "did you mean `\($0)`?" } ?? "the flags are \(names.joined(separator: ", ")) (as Wireshark writes them), or `none` alone"))
+            }
+        }
+    }
+
     mutating func checkExpectation() {
+        checkPacketExpectation()
         guard let e = step.expectation else { return }
         switch e {
         case .error(let name, let errnos, let loc):

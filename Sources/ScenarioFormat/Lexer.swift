@@ -6,7 +6,7 @@ struct Token: Hashable, Sendable {
         case float(Double)
         case string(String)
         case bytes([UInt8])
-        case punct(String)   // ( ) [ ] , . = * ** + - | ->
+        case punct(String)   // ( ) [ ] , . = * ** + - | -> =>
         case newline
         case end
     }
@@ -108,7 +108,7 @@ struct Lexer {
                     return tokens + [Token(kind: .end, location: loc(i), length: 1)]
                 }
                 let two = i + 1 < chars.count ? String(chars[i...(i + 1)]) : ""
-                if two == "->" || two == "**" || two == "==" {
+                if two == "->" || two == "=>" || two == "**" || two == "==" {
                     tokens.append(Token(kind: .punct(two), location: loc(i), length: 2))
                     i += 2
                     continue

@@ -15,11 +15,13 @@ public enum ShellCommand: Command {
     and the explanation and the socket table follow. A line with a mistake is diagnosed as in a
     file and not run; the session goes on. Input may come from a pipe; its end ends the session.
 
-    USAGE: sockstep shell [--ascii]
+    USAGE: sockstep shell [--packets] [--ascii]
 
     COMMANDS (inside the shell):
       :help              Show these commands.
       :table             Show the socket table.
+      :packets           The packets the steps so far put on the wire (captured), and what
+                         their flags mean.
       :explain <name>    Explain an errno (ECONNRESET), a call (listen) or a TCP state.
       :save <file>       Write the steps typed so far as a lesson that `sockstep run` accepts;
                          what each step did becomes its expectation (`-> ECONNREFUSED`, `-> blocks`).
@@ -27,6 +29,7 @@ public enum ShellCommand: Command {
       :quit              Leave (so does the end of input, or Ctrl-D).
 
     OPTIONS:
+      -p, --packets      Show the captured packets under every step.
       --ascii            Use plain ASCII marks instead of ✓ and ✗.
       -h, --help         Show help information.
 
@@ -34,12 +37,13 @@ public enum ShellCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let parsed: ArgumentParser
-        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii"], options: [:])) {
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--packets": "packets", "-p": "packets"], options: [:])) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
         if let extra = parsed.positional.first { return usageError("unexpected argument '\(extra)'", command: self, io: io) }
-        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii"))).run()
+        CLI.noteNetwork(io)
+        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii")), packets: parsed.flags.contains("packets")).run()
     }
 }
 
@@ -57,17 +61,20 @@ final class Shell {
     var session = Session()
     var checker = CheckerState()
     var recorded: [Recorded] = []
+    /// The events since the last :reset, for :packets.
+    var events: [Event] = []
     var lineNumber = 0
     var stepNumber = 0
 
-    static let commands = [":help", ":table", ":explain", ":save", ":reset", ":quit"]
+    static let commands = [":help", ":table", ":packets", ":explain", ":save", ":reset", ":quit"]
 
-    init(io: IO, style: Style) {
+    init(io: IO, style: Style, packets: Bool = false) {
         self.io = io
         self.style = style
         var options = TerminalRenderer.Options()
         options.table = true
         options.stopsOnUnexpected = false
+        options.packets = packets
         renderer = TerminalRenderer(style: style, options: options)
     }
 
@@ -108,6 +115,7 @@ final class Shell {
             Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
             `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
               :table             the socket table
+              :packets           the packets the steps so far sent, as captured
               :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
               :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
               :reset             close every socket and start afresh
@@ -116,6 +124,8 @@ final class Shell {
             """)
         case ":table", ":t":
             io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+        case ":packets", ":p":
+            io.out(PacketsKey.text(events, style: style))
         case ":explain", ":e":
             if arg.isEmpty {
                 io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
@@ -129,6 +139,7 @@ final class Shell {
             session = Session()
             checker = CheckerState()
             recorded = []
+            events = []
             stepNumber = 0
             io.out("Every socket is closed; the session starts afresh.\n")
         case ":quit", ":q", ":exit":
@@ -180,6 +191,7 @@ final class Shell {
         stepNumber += 1
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
+        events.append(event)
         recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
     }
 

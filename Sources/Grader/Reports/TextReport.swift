@@ -33,6 +33,10 @@ public enum TextReport {
                 if let d = f.detail { out += d.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 } }
                 if let h = f.help { out.append("    " + c.cyan("help: ") + h) }
             }
+            if let packets = check.packets, check.status == .failed {
+                out.append("    packets of this check, as captured:" + (packets.isEmpty ? " none" : ""))
+                out += packets.map { "      " + $0.text }
+            }
             let notRun = check.transcript.isEmpty && check.status != .passed
             if let hint = check.hint, !notRun { out.append("    " + c.yellow("hint: ") + hint) }
         }
