@@ -250,9 +250,8 @@ struct StepChecker {
         var type: Int32?
         if case .socket(let f, let t, _)? = receiver { family = f; type = t }
         for (i, arg) in args.enumerated() {
-            var kind = sig.params[i].kind
-            // sendto(data, address) and sendto(data, flags, address).
-            if sig.name == "sendto" && i == 1 { kind = args.count == 2 ? .address : .flags }
+            // sendto(data, address) and sendto(data, flags, address): the address is where the definition says.
+            let kind = sig.addressArgument(count: args.count) == i ? .address : sig.params[i].kind
             checkArgument(arg, kind: kind, call: sig.name, family: family, type: type)
         }
         if sig.name == "setsockopt" && args.count == 3 { checkOption(args) }

@@ -114,11 +114,13 @@ func agree(_ doc: Document, _ lang: ExportLanguage, sourceLocation: Testing.Sour
         try #require(swiftc.status == 0, "swiftc failed:\n\(swiftc.err)", sourceLocation: sourceLocation)
         result = try runProgram(exe, [])
     }
-    let runner = Runner.run(doc).events.map { outcomeWord($0.outcome) }
+    // One run of the runner for both the outcomes and the verdict, so a loaded machine cannot make them disagree.
+    let run = Runner.run(doc)
+    let runner = run.events.map { outcomeWord($0.outcome) }
     let exported = outcomes(result.out)
     let differences = zip(exported, runner).enumerated().filter { $0.element.0 != $0.element.1 }.map { "step \($0.offset + 1): exported \($0.element.0), runner \($0.element.1)" }
     #expect(exported.count == runner.count && differences.isEmpty, "\(doc.path) in \(lang): the exported program and sockstep disagree: \(differences)\n\(result.err)", sourceLocation: sourceLocation)
-    let passed = Runner.run(doc).passed
+    let passed = run.passed
     #expect((result.status == 0) == passed, "\(doc.path) in \(lang): exit status \(result.status)\n\(result.err)", sourceLocation: sourceLocation)
 }
 
