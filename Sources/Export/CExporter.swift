@@ -1132,6 +1132,8 @@ struct CStepWriter {
             lines = ["returned(\(try attribute(r, name, want: want)));"]
         case .name(let n):
             lines = ["returned(\(names.isSocket(n) ? "socket_value(&\(sock(n)))" : val(n)));"]
+        case .value(let n):
+            lines = ["returned(\(try value(n)));"]
         }
         // Values the step names: assigned only when it returned one.
         let made = LessonNames.socketTargets(s)

@@ -1037,6 +1037,8 @@ struct SwiftStepWriter {
             lines = ["returned(\(try attribute(r, name, want: want)))"]
         case .name(let n):
             lines = ["returned(\(names.isSocket(n) ? ".socket(\(sock(n)))" : val(n)))"]
+        case .value(let n):
+            lines = ["returned(\(try value(n)))"]
         }
         let made = LessonNames.socketTargets(s)
         let valueTargets = s.step.targets.enumerated().filter { !made.contains($0.offset) }

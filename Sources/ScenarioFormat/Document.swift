@@ -156,6 +156,7 @@ public enum DocumentParser {
         var proseStart = i + 1
         var section: String?
         var sawSteps = false
+        var namedValues: [String: Node] = [:]
 
         func flushProse() {
             // Blank lines around a paragraph are not part of it (dropped line by line: Foundation's
@@ -192,7 +193,7 @@ public enum DocumentParser {
                     var lineText: [Int: String] = [:]
                     for (n, t) in body { lineText[n] = t }
                     var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
-                    let steps = parser.parseSteps()
+                    let steps = NamedValues.apply(parser.parseSteps(), known: &namedValues)
                     diagnostics += parser.diagnostics
                     blocks.append(.steps(steps, line: lineNo))
                     i = j + 1
