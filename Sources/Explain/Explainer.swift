@@ -221,7 +221,24 @@ public enum Explainer {
                 return "getaddrinfo gives \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(addrs.joined(separator: "; "))."
             }
         case "value":
-            return "`\(e.step.source.split(separator: " ").first ?? "")` is \(value)."
+            if case .socket(let n) = value, let row = e.sockets.first(where: { $0.name == n && !$0.closed }) {
+                // What Python's repr shows, in words: `conn` alone on a line.
+                var repr = "<socket.socket fd=\(row.fd.map(String.init) ?? "-1"), family=\(row.family), type=\(row.type), proto=0"
+                func py(_ a: String) -> String {
+                    guard row.family != "AF_UNIX", let colon = a.lastIndex(of: ":"), let port = Int(a[a.index(after: colon)...]) else { return "'\(a)'" }
+                    let host = a[..<colon].filter { $0 != "[" && $0 != "]" }
+                    return row.family == "AF_INET6" ? "('\(host)', \(port), 0, 0)" : "('\(host)', \(port))"
+                }
+                if let l = row.local { repr += ", laddr=\(py(l))" }
+                if let p = row.peer { repr += ", raddr=\(py(p))" }
+                repr += ">"
+                return "`\(n)` is a socket: \(row.family == "AF_UNIX" ? "Unix-domain" : row.family == "AF_INET6" ? "IPv6" : "IPv4") \(row.type), descriptor \(row.fd.map(String.init) ?? "-1")\(row.state.map { ", \($0)" } ?? ""). Python prints it as \(repr)."
+            }
+            let targets = e.step.targets
+            if targets.count > 1, case .tuple(let items) = value, items.count == targets.count {
+                return zip(targets, items).map { "`\($0)` is \($1)" }.joined(separator: ", ") + "."
+            }
+            return "`\(targets.first ?? e.step.source.split(separator: " ").first.map(String.init) ?? "")` is \(value)."
         case "state":
             if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st) — \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."

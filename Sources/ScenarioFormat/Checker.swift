@@ -80,7 +80,10 @@ struct StepChecker {
         var signature: CallSignature?
         var receiverBinding: Checker.Binding?
 
-        if let m = call.methodCall {
+        if let m = call.methodCall, m.method == "encode" || m.method == "decode", case .value? = env[m.receiver] {
+            // `data.decode()` on a value a step returned.
+            valueMethod(call, m.method)
+        } else if let m = call.methodCall {
             if m.method == "close", case .closed(let line)? = env[m.receiver], !expects("EBADF", "OSError") {
                 // Python ignores a second close(), and so does the runner: worth a word, not an error.
                 diagnostics.append(Diagnostic(.warning, at: m.receiverLocation, length: m.receiver.count,

@@ -211,7 +211,17 @@ struct StepParser {
             }
             _ = advance()
         }
-        let call = Self.normalizeArguments(try parseExpr())
+        var call = Self.normalizeArguments(try parseExpr())
+        if targets.count > 1, isPunct(",") {
+            // `HOST, PORT = "127.0.0.1", 0`: a tuple without parentheses, as Python allows.
+            var items = [call]
+            while isPunct(",") {
+                _ = advance()
+                if current.kind == .newline || current.kind == .end { break }
+                items.append(try parseExpr())
+            }
+            call = Node(.tuple(items), at: call.location, length: span(call, items[items.count - 1]))
+        }
         var expectation: Expectation?
         var expectationLocation: SourceLocation?
         if isPunct("->") {
