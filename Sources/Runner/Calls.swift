@@ -164,6 +164,10 @@ extension Session {
             if case .success(let l) = Posix.localAddress(e.fd) { e.lastLocal = l }
             if case .success(let p) = Posix.peerAddress(e.fd) { e.lastPeer = p }
             ctx.facts["close"] = closeKind(e)
+            if let sharer = otherDescriptor(of: e) {
+                ctx.facts["close"] = "shared"
+                ctx.notes.append(.text("`\(sharer.name)` still refers to this socket (a dup), so nothing is sent to the peer yet: the connection ends when `\(sharer.name)` is closed too"))
+            }
             if let unread = Posix.bytesReadable(e.fd), unread > 0 { ctx.facts["unread"] = String(unread) }
             let r = Posix.close(e.fd)
             e.closed = true
@@ -207,7 +211,7 @@ extension Session {
                 throw stop
             }
         }
-        try requireOpen(e, &ctx, name == "send" || name == "sendall" ? "sendto" : name == "recv" ? "recvfrom" : name == "connect_ex" ? "connect" : name)
+        try requireOpen(e, &ctx, Vocabulary.call(name)?.syscall ?? name)
 
         switch name {
         case "bind":
@@ -285,6 +289,22 @@ extension Session {
             if case .failure(let err) = r { return .error(err) }
             return .value(.none)
 
+        case "dup":
+            switch Posix.dup(e.fd) {
+            case .success(let newFD):
+                ctx.syscalls.append("fcntl(\(fd), F_DUPFD_CLOEXEC, 0) = \(newFD.rawValue)")
+                let copy = register(fd: newFD, family: e.family, type: e.type, name: ctx.step.targets.first ?? provisionalName("dup"))
+                copy.mode = e.mode          // Python's dup() keeps the timeout
+                copy.backlog = e.backlog
+                ctx.facts["socket"] = copy.name
+                ctx.facts["fd"] = String(newFD.rawValue)
+                ctx.notes.append(.text("`\(copy.name)` (descriptor \(newFD.rawValue)) and `\(e.name)` (descriptor \(fd)) are one socket: the connection ends only when both are closed"))
+                return .value(.socket(copy.name))
+            case .failure(let err):
+                ctx.syscalls.append("fcntl(\(fd), F_DUPFD_CLOEXEC, 0) = \(Strace.error(err))")
+                return .error(err)
+            }
+
         case "getsockname", "getpeername":
             let r = name == "getsockname" ? Posix.localAddress(e.fd) : Posix.peerAddress(e.fd)
             switch r {
@@ -308,6 +328,12 @@ extension Session {
     }
 
     /// What close() will do to the peer, known before the descriptor goes: the explanation says it.
+    /// Another open name of this run for the same socket (made by `dup()`), if any.
+    func otherDescriptor(of e: SocketEntry) -> SocketEntry? {
+        guard let inode = Posix.inode(e.fd) else { return nil }
+        return entries.first { $0 !== e && !$0.closed && Posix.inode($0.fd) == inode }
+    }
+
     func closeKind(_ e: SocketEntry) -> String {
         guard e.isStream else { return "datagram" }
         if e.isTCP {

@@ -58,7 +58,7 @@ public enum CLI {
     public static var commands: [any Command.Type] {
         [RunCommand.self, CheckCommand.self, ExplainCommand.self,
          LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self,
-         GradeCommand.self]
+         GradeCommand.self, GradescopeCommand.self, ClassroomCommand.self]
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {

@@ -166,6 +166,9 @@ final class Shell {
             io.out(style.dim("accepted: every name of the socket module is always there, so an import makes no step") + "\n")
             return
         }
+        // The checker remembers where a name was made or closed ("closed on line 3"): give it the
+        // line as typed, not the line inside the little document above.
+        for i in steps.indices { steps[i].location.line = lineNumber }
         if diagnostics.isEmpty, steps.count == 1 {
             var trial = checker
             let found = trial.check(steps[0])
@@ -189,7 +192,6 @@ final class Shell {
             return
         }
         stepNumber += 1
-        steps[0].location.line = lineNumber
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
         recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
