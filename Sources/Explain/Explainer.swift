@@ -43,6 +43,10 @@ public enum Explainer {
             pyExc = name
             if name == "OverflowError" {
                 details.append("A port is a 16-bit number in the TCP and UDP headers, so it can only be 0 to 65535; the call never reaches the kernel.")
+                // A client needs the server's real port; only bind takes 0 (the kernel then picks one).
+                fix = ["connect", "connect_ex", "sendto", "create_connection"].contains(e.call)
+                    ? "Use the port the server really got: `\(e.receiver ?? "c").\(e.call)(server.address)` (or `server.getsockname()`)."
+                    : "Bind to port 0: the kernel picks a free port, and `.address` (getsockname) tells which."
             }
             if name == "TypeError", message.contains("bytes-like") {
                 fix = "Sockets carry bytes: write b\"…\", or turn text into bytes with .encode()."
@@ -78,6 +82,11 @@ public enum Explainer {
             }
             if !cause.isEmpty { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
+            if errno.name == "ECONNREFUSED", e.call == "connect" || e.call == "connect_ex", f["address"]?.hasSuffix(":0") == true {
+                // Port 0 only asks bind for a free port: no server ever listens there.
+                details.append("Port 0 is nobody's port: it only asks bind to pick a free one, so nothing can listen there.")
+                fix = "Connect to the port the server really got: `\(e.receiver ?? "c").\(e.call)(server.address)` (or `server.getsockname()`)."
+            }
             pyExc = entry?.python ?? "OSError"
             man = entry?.manPages ?? man
         case .value(let v):

@@ -114,12 +114,13 @@ func agree(_ doc: Document, _ lang: ExportLanguage, sourceLocation: Testing.Sour
         try #require(swiftc.status == 0, "swiftc failed:\n\(swiftc.err)", sourceLocation: sourceLocation)
         result = try runProgram(exe, [])
     }
-    let runner = Runner.run(doc).events.map { outcomeWord($0.outcome) }
+    let run = Runner.run(doc)
+    let runner = run.events.map { outcomeWord($0.outcome) }
     let exported = outcomes(result.out)
     let differences = zip(exported, runner).enumerated().filter { $0.element.0 != $0.element.1 }.map { "step \($0.offset + 1): exported \($0.element.0), runner \($0.element.1)" }
     #expect(exported.count == runner.count && differences.isEmpty, "\(doc.path) in \(lang): the exported program and sockstep disagree: \(differences)\n\(result.err)", sourceLocation: sourceLocation)
-    let passed = Runner.run(doc).passed
-    #expect((result.status == 0) == passed, "\(doc.path) in \(lang): exit status \(result.status)\n\(result.err)", sourceLocation: sourceLocation)
+    let failures = run.failures.map { "step \($0.index) `\($0.step.source)`: \($0.outcome)" }
+    #expect((result.status == 0) == run.passed, "\(doc.path) in \(lang): exit status \(result.status); the runner's failures: \(failures)\n\(result.out)\n\(result.err)", sourceLocation: sourceLocation)
 }
 
 /// Steps that exercise every kind of outcome and the kernel's view: values, errnos, blocks, timeouts,
