@@ -83,6 +83,8 @@ struct StepShape {
         case attribute(receiver: String, name: String)
         /// A name read back to check it (`data -> b"ping"`).
         case name(String)
+        /// A plain value, named or shown (`PORT = 0`; later uses of `PORT` are written as its value).
+        case value(Node)
     }
     var number: Int
     var step: Step
@@ -99,6 +101,8 @@ struct StepShape {
             kind = .attribute(receiver: n, name: attr)
         } else if case .name(let n) = step.call.expr {
             kind = .name(n)
+        } else if NamedValues.literal(step.call) != nil {
+            kind = .value(step.call)
         } else {
             throw ExportError(message: "this step is not a call the exporter knows", location: step.location,
                               help: "a step is `name.call(...)`, `function(...)` or `name.attribute`")
@@ -119,6 +123,7 @@ struct StepShape {
         switch kind {
         case .method(_, let name, _), .function(let name, _), .attribute(_, let name): return name
         case .name(let n): return n
+        case .value: return "value"
         }
     }
     var arguments: [Node]? {

@@ -166,6 +166,8 @@ struct NativeWriter<D: Dialect> {
             lines = [D.stmt("returned(\(try attribute(r, name, want: want)))")]
         case .name(let n):
             lines = [D.stmt("returned(\(names.isSocket(n) ? D.socketValue(D.ref(sock(n))) : val(n)))")]
+        case .value(let n):
+            lines = [D.stmt("returned(\(try value(n)))")]
         }
         // Values the step names: assigned only when it returned one (accept names its own).
         let made = LessonNames.socketTargets(s)

@@ -135,6 +135,8 @@ struct PlainPythonExporter {
             return try python.attribute(r, name)
         case .name(let n):
             return n
+        case .value(let n):
+            return try python.expr(n)
         }
     }
 

@@ -189,10 +189,14 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
-        } else if case .name(let n) = call.expr, step.expectation != nil {
-            // A bare name reads a value an earlier step returned, for checking.
+        } else if case .name(let n) = call.expr {
+            // A bare name reads a value an earlier step returned: to see it, or to check it.
             ctx.callName = "value"
             ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
+        } else if Session.isValue(call) {
+            // `PORT = 0`, `HOST = "127.0.0.1"`, `data = b"x" * size`: a value, named or shown.
+            ctx.callName = "value"
             result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
@@ -201,6 +205,18 @@ public final class Session {
             assign(step.targets, v, ctx: &ctx)
         }
         return result
+    }
+
+    /// A step that computes a value without a call (literals, names, arithmetic on them).
+    static func isValue(_ node: Node) -> Bool {
+        switch node.expr {
+        case .int, .float, .string, .bytes, .bool, .none, .name: return true
+        case .attribute(let base, _): if case .name = base.expr { return true }; return false
+        case .tuple(let items), .list(let items): return items.allSatisfy(isValue)
+        case .binary(_, let a, let b): return isValue(a) && isValue(b)
+        case .negate(let a): return isValue(a)
+        case .call: return false
+        }
     }
 
     func assign(_ targets: [String], _ value: Value, ctx: inout CallContext) {

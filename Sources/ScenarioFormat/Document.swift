@@ -166,6 +166,7 @@ public enum DocumentParser {
         var section: String?
         var sawSteps = false
         var illustrations: [Int] = []
+        var namedValues: [String: Node] = [:]
 
         func flushProse() {
             // Blank lines around a paragraph are not part of it (dropped line by line: Foundation's
@@ -202,7 +203,7 @@ public enum DocumentParser {
                     var lineText: [Int: String] = [:]
                     for (n, t) in body { lineText[n] = t }
                     var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
-                    let steps = parser.parseSteps()
+                    let steps = NamedValues.apply(parser.parseSteps(), known: &namedValues)
                     diagnostics += parser.diagnostics
                     blocks.append(.steps(steps, line: lineNo))
                     i = j + 1
