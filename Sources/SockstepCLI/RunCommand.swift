@@ -100,7 +100,12 @@ public enum RunCommand: Command {
                 continue
             }
             if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
-            let result = Runner.run(doc) { event in
+            // The capture only where something shows or checks it: opening it is cheap, but each
+            // process pays a grace period of the kernel (10-20 ms) for its packet socket at exit.
+            var runOptions = RunOptions()
+            runOptions.capture = options.packets || diagram || json || htmlPath != nil || pcapPath != nil
+                || doc.steps.contains { $0.packets != nil }
+            let result = Runner.run(doc, options: runOptions) { event in
                 if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
             }
             if diagram && !json {

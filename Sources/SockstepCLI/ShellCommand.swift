@@ -158,7 +158,7 @@ final class Shell {
     /// Parses, checks and runs one typed step.
     func step(_ line: String) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        if words.first == "with", line.trimmingCharacters(in: .whitespaces).hasSuffix(":") {
+        if words.first == "with", line.trimmingWhitespace.hasSuffix(":") {
             io.err("error: the shell runs one line at a time, so it cannot take a `with` block\n")
             io.err("  = help: type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does\n")
             io.err(style.dim("not run; the session goes on") + "\n")

@@ -155,6 +155,36 @@ struct PacketsEndToEndTests {
         #expect(Set(counts).count == 1, "the same lesson captured different packets: \(counts)")
     }
 
+    @Test("learn: the p key lists the packets of the steps so far and what their flags mean; --packets shows them under each step")
+    func learnKey() throws {
+        guard !Self.skip() else { return }
+        let state = TestScratch.root.appendingPathComponent("state-\(UUID().uuidString)").path
+        let env = ["SOCKSTEP_LESSONS": packageRoot + "/lessons", "XDG_STATE_HOME": state, "NO_COLOR": "1"]
+        // Lesson 2's first seven steps end with connect: then p.
+        let r = try Binary.run(["learn", "2"], environment: env, stdin: String(repeating: "\n", count: 8) + "p\nq\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("step 7  client.connect(server.address)"))
+        #expect(r.stdout.contains("  packets client → server  [SYN] seq=0 win=65495"))
+        #expect(r.stdout.contains("[SYN] asks to open a connection"))
+        #expect(r.stdout.contains("p packets"))
+        let shown = try Binary.run(["learn", "--packets", "2"], environment: env.merging(["XDG_STATE_HOME": state + "2"]) { $1 },
+                                   stdin: String(repeating: "\n", count: 8) + "q\n")
+        #expect(shown.stdout.contains("       packets client → server  [SYN] seq=0 win=65495"))
+    }
+
+    @Test("shell: :packets after a connect, and --packets under each step; refused, :packets says why")
+    func shellPackets() throws {
+        guard !Self.skip() else { return }
+        let steps = "s = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))\ns.listen(1)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(s.address)\n"
+        let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: steps + ":packets\n:quit\n")
+        #expect(r.stdout.contains("step 5  c.connect(s.address)\n  packets c → s  [SYN] seq=0 win=65495"))
+        let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
+        #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
+        let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
+        #expect(refused.stdout.contains("No packets were captured: the kernel refused a private network namespace"))
+        #expect(refused.stderr.contains("note: no private network for this run"))
+    }
+
     @Test("a graded program runs in the grader's private network (and its packets are there)")
     func gradedProgramInherits() throws {
         guard !Self.skip() else { return }
