@@ -152,6 +152,10 @@ public enum SVGDiagram {
             y += 26
             body.append("<text x=\"6\" y=\"\(y)\" class=\"sd-step\">\(notRunText(first, last))</text>")
         }
+        if let note = model.packetSourceNote {
+            y += 26
+            body.append("<text x=\"6\" y=\"\(y)\" class=\"sd-step\">\(HTMLRenderer.escape(note.prefix(1).uppercased() + note.dropFirst())).</text>")
+        }
         let height = y + 24
 
         var head: [String] = []

@@ -16,6 +16,8 @@ public struct TerminalRenderer: Sendable {
         public var details = true
         /// The shell goes on after an unexpected error; a run stops there.
         public var stopsOnUnexpected = true
+        /// Show the packets each step caused, as captured (`--packets`).
+        public var packets = false
         public init() {}
     }
     public var style: Style
@@ -68,8 +70,8 @@ public struct TerminalRenderer: Sendable {
         let source = Columns.wrapCode(e.step.source, first: options.width - Columns.width(of: lead), rest: options.width - indent.count - 2, indent: indent + "  ")
         var out = headLine(lead + style.bold(source), extras) + "\n"
         let textWidth = max(30, min(options.width, Columns.proseLimit) - indent.count)
-        let codeWidth = max(30, options.width - indent.count)
         out += indent + wrap(x.summary, width: textWidth, indent: indent) + "\n"
+        if let cause = x.cause { out += indent + wrap(cause.text, width: textWidth, indent: indent) + "\n" }
         for d in x.details { out += indent + wrap(d, width: textWidth, indent: indent) + "\n" }
         for s in x.stateChanges { out += indent + wrap(s, width: textWidth, indent: indent) + "\n" }
         switch e.verdict {
@@ -93,7 +95,13 @@ public struct TerminalRenderer: Sendable {
             let text = "Python raises \(py)" + (x.manPages.isEmpty ? "" : "; see man \(x.manPages.joined(separator: ", "))")
             out += indent + style.dim(wrap(text, width: textWidth, indent: indent)) + "\n"
         }
-        guard options.details else { return out + "\n" }
+        guard options.details else {
+            // The beginner view still shows the packets the learner asked for with --packets.
+            if options.packets, let packets = e.packets, !packets.isEmpty || !e.syscalls.isEmpty {
+                out += PacketRendering.lines(packets, indent: indent, style: style)
+            }
+            return out + "\n"
+        }
         return out + details(e, explanation: x) + "\n"
     }
 
@@ -111,6 +119,10 @@ public struct TerminalRenderer: Sendable {
         let first = codeWidth - 8, rest = max(20, options.width - codeIndent.count)
         for s in e.syscalls { out += indent + style.dim("strace  " + Columns.wrapCode(s, first: first, rest: rest, indent: codeIndent)) + "\n" }
         if let c = x.c, !e.syscalls.isEmpty { out += indent + style.dim("C       " + Columns.wrapCode(c, first: first, rest: rest, indent: codeIndent)) + "\n" }
+        // A step that expects packets and failed shows them even without --packets.
+        if let packets = e.packets, (options.packets && (!packets.isEmpty || !e.syscalls.isEmpty)) || (e.step.packets != nil && !e.verdict.isSuccess) {
+            out += PacketRendering.lines(packets, indent: indent, style: style)
+        }
         if options.table {
             out += SocketTableRenderer.render(e.sockets, indent: indent, style: style, width: options.width) + "\n"
         } else if let name = e.facts["new"] ?? e.receiver ?? e.facts["socket"], let row = e.sockets.first(where: { $0.name == name }) {
@@ -130,6 +142,8 @@ public struct TerminalRenderer: Sendable {
         var s = "\(total) step\(total == 1 ? "" : "s"): \(passed) passed"
         if failed > 0 { s += ", " + style.red("\(failed) failed") }
         if skipped > 0 { s += ", \(skipped) not run" }
+        let shown = r.document.illustrations.count
+        if shown > 0 { s += ", \(shown) illustration block\(shown == 1 ? "" : "s") shown, not run" }
         s += " \(style.dot) \(time)"
         let verdict = failed == 0 ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         return "\(verdict)  \(r.document.path): \(s)\n"

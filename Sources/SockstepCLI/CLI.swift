@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import ScenarioFormat
 import Sockets
@@ -30,15 +30,15 @@ public struct IO {
     public var stderrIsTerminal: Bool
     /// One line of input without its newline, nil at the end of input (learn mode and the shell).
     public var readLine: () -> String? = { Swift.readLine(strippingNewline: true) }
-    public var stdinIsTerminal: Bool = isatty(0) == 1
+    public var stdinIsTerminal: Bool = Console.isTerminal(0)
     /// The terminal's width, asked each time (a window can be resized); nil when stdout is no terminal.
     public var columns: () -> Int? = { Terminal.columns(1) }
 
     public static func standard() -> IO {
-        IO(out: { s in try? FileHandle.standardOutput.write(contentsOf: Data(s.utf8)) },
-           err: { s in try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) },
+        IO(out: { s in Console.write(1, s) },
+           err: { s in Console.write(2, s) },
            environment: ProcessInfo.processInfo.environment,
-           stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
+           stdoutIsTerminal: Console.isTerminal(1), stderrIsTerminal: Console.isTerminal(2))
     }
 
     /// The columns output is laid out for: `COLUMNS` when it is set (a script or a test can ask for
@@ -46,7 +46,7 @@ public struct IO {
     /// a pipe or a file is therefore the same on every machine, whatever window started it, and
     /// reads well in an 80-column editor or log; at least 40 columns.
     public var width: Int {
-        if let c = environment["COLUMNS"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), c > 0 { return max(40, c) }
+        if let c = environment["COLUMNS"].flatMap({ Int($0.filter { $0 != " " }) }), c > 0 { return max(40, c) }
         if stdoutIsTerminal, let c = columns() { return max(40, c) }
         return 80
     }
@@ -71,6 +71,11 @@ public enum CLI {
         [RunCommand.self, CheckCommand.self, ExplainCommand.self,
          LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self,
          GradeCommand.self, GradescopeCommand.self, ClassroomCommand.self]
+    }
+
+    /// Runs the command line and ends the process with its exit code (the `sockstep` executable).
+    public static func run(_ arguments: [String]) -> Never {
+        Console.exit(main(arguments))
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {
@@ -147,7 +152,7 @@ public enum CLI {
         let width = (commands.map { $0.name.count }.max() ?? 8) + 2
         // Fits 80 columns: a long summary goes on under itself.
         let hanging = String(repeating: " ", count: width + 2)
-        for c in commands { s += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + Columns.wrap(c.summary, width: 78 - width, indent: hanging) + "\n" }
+        for c in commands { s += "  " + c.name.padded(to: width) + Columns.wrap(c.summary, width: 78 - width, indent: hanging) + "\n" }
         s += """
 
         OPTIONS:

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import Runner
 import ScenarioFormat
@@ -15,7 +15,7 @@ public enum LearnCommand: Command {
     does a pipe: `printf '\\n\\nh\\nq\\n' | sockstep learn 1`. The end of the input ends the
     session; your place is saved after every step.
 
-    USAGE: sockstep learn [<lesson>] [--predict] [--details | --beginner] [--ascii]
+    USAGE: sockstep learn [<lesson>] [--predict] [--details | --beginner] [--packets] [--ascii]
 
     ARGUMENTS:
       <lesson>        The lesson's number (`sockstep lessons` lists them). Without it, continue
@@ -27,15 +27,16 @@ public enum LearnCommand: Command {
     result and the plain explanation; `m` shows the system call, C and the socket table of the
     step that ran, `v` switches to the full view. Other lessons start in the full view.
 
-    PREDICT: with --predict (or `p`), a step's expectation is hidden and you say what the call will
+    PREDICT: with --predict (or `g`), a step's expectation is hidden and you say what the call will
     do first: a number from the menu, or your own words (`blocks`, `b"hi"`, `ECONNREFUSED`,
     `ConnectionResetError`). The step then runs, and the run says whether you were right; the
     right guesses are counted in your progress.
 
     OPTIONS:
-      --predict       Start in predict mode (`p` switches it on and off).
+      --predict       Start in predict mode (`g` switches it on and off).
       --details       Always the full view: strace, C and the socket table after every step.
       --beginner      Always the beginner view, whatever the lesson's level.
+      -p, --packets   Show the captured packets under every step.
       --ascii         Use plain ASCII marks instead of ✓ and ✗.
       -h, --help      Show help information.
 
@@ -59,7 +60,8 @@ public enum LearnCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let parsed: ArgumentParser
-        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--predict": "predict", "--details": "details", "--beginner": "beginner"], options: [:])) {
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--predict": "predict", "--details": "details", "--beginner": "beginner",
+                                                             "--packets": "packets", "-p": "packets"], options: [:])) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
@@ -98,7 +100,9 @@ public enum LearnCommand: Command {
             resume = true
         }
         if !resume { progress.lessons[lesson.file]?.step = 0 }
-        let tutor = Tutor(io: io, library: library, store: store, progress: progress, style: io.style(ascii: parsed.flags.contains("ascii")))
+        CLI.noteNetwork(io)
+        let tutor = Tutor(io: io, library: library, store: store, progress: progress, style: io.style(ascii: parsed.flags.contains("ascii")),
+                          packets: parsed.flags.contains("packets"))
         tutor.predict = parsed.flags.contains("predict")
         tutor.viewChoice = parsed.flags.contains("details") ? true : parsed.flags.contains("beginner") ? false : nil
         defer { tutor.reader?.finish() }
@@ -110,7 +114,7 @@ public enum LearnCommand: Command {
 /// `Tutor.play` are all built from this table. To add a key: a case, its row below, its branch in
 /// `play`.
 enum LearnKey: CaseIterable {
-    case run, hint, skip, table, more, diagram, view, predict, restart, next, quit, help
+    case run, hint, skip, table, more, diagram, packets, view, predict, restart, next, quit, help
 
     /// What the learner types; the first is the key shown.
     var typed: [String] {
@@ -121,8 +125,9 @@ enum LearnKey: CaseIterable {
         case .table: return ["t", "table"]
         case .more: return ["m", "more"]
         case .diagram: return ["d", "diagram"]
+        case .packets: return ["p", "packets"]
         case .view: return ["v", "view"]
-        case .predict: return ["p", "predict"]
+        case .predict: return ["g", "guess", "predict"]
         case .restart: return ["r", "restart"]
         case .next: return ["n", "next"]
         case .quit: return ["q", "quit", "exit"]
@@ -138,8 +143,9 @@ enum LearnKey: CaseIterable {
         case .table: return "table"
         case .more: return "more"
         case .diagram: return "diagram"
+        case .packets: return "packets"
         case .view: return "view"
-        case .predict: return "predict"
+        case .predict: return "guess first"
         case .restart: return "restart"
         case .next: return "next lesson"
         case .quit: return "quit"
@@ -155,6 +161,7 @@ enum LearnKey: CaseIterable {
         case .table: return "Show the socket table."
         case .more: return "More about the step that ran: the system call (strace), C, the table."
         case .diagram: return "Draw the sequence diagram of the steps run so far."
+        case .packets: return "The packets each step run so far put on the wire, and what their flags mean (captured in the lesson's own private network)."
         case .view: return "Switch between the beginner view and the full view."
         case .predict: return "Predict mode on or off: guess what each call does before it runs."
         case .restart: return "Back to the start of the lesson (every socket is closed)."
@@ -172,7 +179,7 @@ enum LearnKey: CaseIterable {
     static var prompt: String { "[Enter run · h hint · ? keys]" }
     static var predictPrompt: String { "[your guess, or Enter to run · ? keys]" }
     static var helpText: String {
-        allCases.map { "  " + $0.shown.padding(toLength: 16, withPad: " ", startingAt: 0) + $0.help + "\n" }.joined()
+        allCases.map { "  " + $0.shown.padded(to: 16) + Columns.wrap($0.help, width: 78, indent: String(repeating: " ", count: 18)) + "\n" }.joined()
     }
 }
 
@@ -185,6 +192,8 @@ final class Tutor {
     let store: ProgressStore
     var progress: Progress
     let style: Style
+    /// Show the captured packets under every step (`--packets`).
+    let packets: Bool
     var savedWarningShown = false
     /// Predict mode: hide each expectation and ask first.
     var predict = false
@@ -199,12 +208,13 @@ final class Tutor {
         return r
     }()
 
-    init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style) {
+    init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style, packets: Bool = false) {
         self.io = io
         self.library = library
         self.store = store
         self.progress = progress
         self.style = style
+        self.packets = packets
     }
 
     /// Laid out for the terminal's width at each step (the window may have been resized).
@@ -213,6 +223,7 @@ final class Tutor {
         options.table = true
         options.details = details
         options.width = io.width
+        options.packets = packets
         return TerminalRenderer(style: style, options: options)
     }
 
@@ -241,7 +252,7 @@ final class Tutor {
         }
         guard let line = read else { return nil }
         if !io.stdinIsTerminal { io.out(line.isEmpty ? "\n" : line + "\n") }
-        return line.trimmingCharacters(in: .whitespaces)
+        return String(line.trimmingWhitespace)
     }
 
     func run(_ start: LessonLibrary.Lesson) -> Int32 {
@@ -317,7 +328,7 @@ final class Tutor {
         if let s = doc.meta("summary") { io.out(style.dim(say(s)) + "\n") }
         var about = "\(total) step\(total == 1 ? "" : "s")"
         about += details ? " · full view" : " · beginner view (m more, v full view)"
-        if predict { about += " · predict mode (p off)" }
+        if predict { about += " · predict mode (g off)" }
         io.out(style.dim(say(about + " · keys: \(keys)")) + "\n")
 
         let session = Session()
@@ -407,6 +418,8 @@ final class Tutor {
                         case .diagram:
                             io.out(ran.isEmpty ? style.dim("No step has run yet: press Enter to run one.") + "\n"
                                                : DiagramRenderer.render(events: ran, style: style, width: io.terminalWidth) + "\n")
+                        case .packets:
+                            io.out(PacketsKey.text(ran, style: style))
                         case .hint:
                             let all = Hints.step(step) + hints.map { "Lesson hint: \($0)" }
                             io.out(all.map { style.cyan("hint: ") + say($0, indent: "      ") }.joined(separator: "\n") + "\n")
@@ -471,7 +484,7 @@ final class Tutor {
         if right {
             io.out(say(style.green(style.check + " Right:") + " " + prediction.describe(actual) + ". " + tally) + "\n")
         } else {
-            io.out(say(style.yellow("Not this time:") + " you said " + prediction.describe(guess).replacingOccurrences(of: "it ", with: "", options: .anchored)
+            io.out(say(style.yellow("Not this time:") + " you said " + String(prediction.describe(guess).dropFirst(prediction.describe(guess).hasPrefix("it ") ? 3 : 0))
                        + ", but " + prediction.describe(actual) + ". The explanation above says why. " + tally) + "\n")
         }
     }
@@ -483,7 +496,7 @@ extension Tutor {
     func terminalProse(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
-        while let open = rest.range(of: "**"), let close = rest[open.upperBound...].range(of: "**") {
+        while let open = rest.firstRange(ofText: "**"), let close = rest[open.upperBound...].firstRange(ofText: "**") {
             out += rest[..<open.lowerBound]
             out += style.bold(String(rest[open.upperBound..<close.lowerBound]))
             rest = rest[close.upperBound...]

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 
 /// `sockstep lessons`: the course, with ✓ for the lessons finished.

@@ -77,7 +77,8 @@ struct WidthEndToEndTests {
         let learn = try c.run(["learn", "1", "--details"], stdin: "\n\n\n\n\n\nh\n\n?\nq\n", env: ["COLUMNS": "80"])
         #expect(linesOver(80, learn.stdout).isEmpty, "\(linesOver(80, learn.stdout))")
         let wide = try c.run(["learn", "1", "--details"], stdin: "\n\n\n\n\n\n\nq\n", env: ["COLUMNS": "150"])
-        #expect(wide.stdout.contains("strace  bind(3, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0"))
+        // The descriptor depends on what the run opened first (a packet capture takes one): any fd.
+        #expect(wide.stdout.split(separator: "\n").contains { $0.hasPrefix("       strace  bind(") && $0.hasSuffix(", {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0") })
     }
 
     @Test("a narrow window is laid out for 40 columns at least: COLUMNS=20 prints what COLUMNS=40 prints")
@@ -117,7 +118,7 @@ struct BeginnerViewTests {
         #expect(!beforeMore.contains("name    fd"))
         #expect(beforeMore.contains("(m: what the kernel was asked"))
         let more = try #require(r.stdout.components(separatedBy: "More about step 2").last)
-        #expect(more.contains("strace  bind(3,"))
+        #expect(more.contains("strace  bind("))
         #expect(more.contains("C       bind(server,"))
         #expect(more.contains("name    fd"))
     }
@@ -191,10 +192,10 @@ struct PredictTests {
         #expect(listed.stdout.contains("predicted 1 of 1 right"))
     }
 
-    @Test("p switches predict mode on in the middle of a lesson; Enter still runs without a guess")
+    @Test("g switches predict mode on in the middle of a lesson; Enter still runs without a guess")
     func key() throws {
         let c = try Course()
-        let r = try c.run(["learn", "1"], stdin: "\n\n\n\n\n\np\n\n")
+        let r = try c.run(["learn", "1"], stdin: "\n\n\n\n\n\ng\n\n")
         #expect(r.stdout.contains("Predict mode: before a step runs"))
         #expect(r.stdout.contains("conn.recv(1024) -> ?"))
         #expect(r.stdout.contains("This call would wait"))

@@ -77,7 +77,7 @@ struct DiagnosticsTests {
               message: "`TCP_NODELAY` belongs to the level `IPPROTO_TCP`, not `SOL_SOCKET`", line: 4, column: 14),
         .init(name: "wrong count of names", text: lesson(server + "a, b, c = s.accept()"),
               message: "`accept` returns 2 values, but 3 names are given", line: 4, column: 1),
-        .init(name: "not a call", text: lesson(server + "s"),
+        .init(name: "not a call", text: lesson(server + "s + 1"),
               message: "a step must be a call, like `s.listen(5)`", line: 4, column: 1),
         .init(name: "equals instead of arrow", text: lesson(server + "s.recv(10) == b\"x\""),
               message: "expected the end of the step, found `==`", line: 4, column: 12),
