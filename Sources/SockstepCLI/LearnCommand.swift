@@ -22,7 +22,7 @@ public enum LearnCommand: Command {
                       where you stopped (a lesson you stopped inside replays its earlier steps).
 
     KEYS (then Enter):
-    \(LearnKey.helpText)
+    \(LearnKey.helpText())
     VIEWS: lessons marked `level: beginner` (the first three) start in the beginner view: the
     result and the plain explanation; `m` shows the system call, C and the socket table of the
     step that ran, `v` switches to the full view. Other lessons start in the full view.
@@ -178,8 +178,9 @@ enum LearnKey: CaseIterable {
     /// Short, so a typed line has room on an 80-column terminal: `?` lists the others.
     static var prompt: String { "[Enter run · h hint · ? keys]" }
     static var predictPrompt: String { "[your guess, or Enter to run · ? keys]" }
-    static var helpText: String {
-        allCases.map { "  " + $0.shown.padded(to: 16) + Columns.wrap($0.help, width: 78, indent: String(repeating: " ", count: 18)) + "\n" }.joined()
+    /// One line a key (wrapped under its text), for `--help` (96 columns) and for `?` (the terminal's width).
+    static func helpText(width: Int = 96) -> String {
+        allCases.map { "  " + $0.shown.padded(to: 16) + Columns.wrap($0.help, width: max(30, width - 18), indent: String(repeating: " ", count: 18)) + "\n" }.joined()
     }
 }
 
@@ -229,7 +230,9 @@ final class Tutor {
 
     /// Prose wraps to the terminal, at most the prose measure.
     var proseWidth: Int { min(io.width, Columns.proseLimit) }
-    func say(_ text: String, indent: String = "") -> String { Columns.wrap(text, width: proseWidth, indent: indent) }
+    /// Prose for the terminal; `indent` starts the lines after the first, and `lead` columns are
+    /// already taken on the first (by a label such as `hint: `).
+    func say(_ text: String, indent: String = "", lead: Int = 0) -> String { Columns.wrap(text, width: proseWidth - lead, indent: indent) }
 
     var keys: String { LearnKey.line }
 
@@ -422,7 +425,7 @@ final class Tutor {
                             io.out(PacketsKey.text(ran, style: style))
                         case .hint:
                             let all = Hints.step(step) + hints.map { "Lesson hint: \($0)" }
-                            io.out(all.map { style.cyan("hint: ") + say($0, indent: "      ") }.joined(separator: "\n") + "\n")
+                            io.out(all.map { style.cyan("hint: ") + say($0, indent: "      ", lead: 6) }.joined(separator: "\n") + "\n")
                         case .skip:
                             io.out(style.dim(say("Skipped step \(index): it was not run. Later steps that use what it creates will fail with NameError, and say so.")) + "\n")
                             break stepLoop
@@ -435,7 +438,7 @@ final class Tutor {
                         case .quit:
                             return .quit
                         case .help:
-                            io.out(LearnKey.helpText + "(type the key, then Enter)\n")
+                            io.out(LearnKey.helpText(width: proseWidth) + "(type the key, then Enter)\n")
                         }
                     }
                     done = index

@@ -74,7 +74,8 @@ struct WidthEndToEndTests {
         let c = try Course()
         let shell = try c.run(["shell"], stdin: "s = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))\n:help\n:table\n", env: ["COLUMNS": "80"])
         #expect(linesOver(80, shell.stdout).isEmpty, "\(linesOver(80, shell.stdout))")
-        let learn = try c.run(["learn", "1", "--details"], stdin: "\n\n\n\n\n\nh\n\n?\nq\n", env: ["COLUMNS": "80"])
+        let learn = try c.run(["learn", "1", "--details"], stdin: "\n\n\n\n\nh\n?\nt\n\n\nq\n", env: ["COLUMNS": "80"])
+        #expect(learn.stdout.contains("(type the key, then Enter)"))
         #expect(linesOver(80, learn.stdout).isEmpty, "\(linesOver(80, learn.stdout))")
         let wide = try c.run(["learn", "1", "--details"], stdin: "\n\n\n\n\n\n\nq\n", env: ["COLUMNS": "150"])
         // The descriptor depends on what the run opened first (a packet capture takes one): any fd.
