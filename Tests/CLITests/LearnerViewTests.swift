@@ -17,13 +17,16 @@ struct WidthEndToEndTests {
         #expect(linesOver(80, narrow.stdout).isEmpty, "\(linesOver(80, narrow.stdout).prefix(3))")
         let wide = try Binary.run(["run", "--table", lesson], environment: ["COLUMNS": "160"], cwd: packageRoot)
         #expect(wide.status == 0)
-        let json = try Binary.run(["run", "--json", lesson], cwd: packageRoot)
+        // --json is never wrapped, whatever the width.
+        let json = try Binary.run(["run", "--json", lesson], environment: ["COLUMNS": "40"], cwd: packageRoot)
         // --json keeps every strace line whole; at 160 columns the terminal text has each of them too.
         let syscalls = json.stdout.split(separator: "\n").compactMap { line -> [String]? in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
             return obj["syscalls"] as? [String]
         }.flatMap { $0 }
         #expect(!syscalls.isEmpty)
+        #expect(syscalls.contains { $0.count > 80 })
+        #expect(syscalls.allSatisfy { !$0.contains("\n") })
         // Ports differ from run to run: compare the calls up to their first port.
         for s in syscalls where s.count <= 140 {
             let stem = String(s.prefix { $0 != "(" })
