@@ -386,6 +386,10 @@ final class Tutor {
                                 io.out("there are \(prediction.choices.count) choices: type a number from 1 to \(prediction.choices.count), or your guess in words\n")
                                 continue
                             }
+                            if predict && prediction == nil {
+                                io.out(say("Nothing to guess here: this step says nothing about its result. Press Enter to run it.") + "\n")
+                                continue
+                            }
                             io.out(say("unknown key '\(k)'. keys: \(keys)") + "\n")
                             continue
                         }

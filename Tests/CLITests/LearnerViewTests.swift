@@ -206,6 +206,15 @@ struct PredictTests {
         #expect(!r.stdout.contains("right in this lesson"))
     }
 
+    @Test("a guess on a step without an expectation says there is nothing to guess, and the step waits")
+    func nothingToGuess() throws {
+        let c = try Course()
+        let r = try c.run(["learn", "1", "--predict"], stdin: "blocks\n\nq\n")
+        #expect(r.words.contains("Nothing to guess here: this step says nothing about its result. Press Enter to run it."))
+        #expect(!r.stdout.contains("unknown key 'blocks'"))
+        #expect(r.stdout.contains("Created `server`"))
+    }
+
     @Test("a number outside the menu is explained and asked again")
     func outOfRange() throws {
         let c = try Course()
