@@ -374,6 +374,10 @@ final class Tutor {
                         guard let typed = key(style.dim(prompt) + " > ") else { return .endOfInput }
                         let k = typed.lowercased()
                         guard let action = LearnKey.from(k) else {
+                            if let prediction, let why = prediction.unreadable(typed) {
+                                io.out(say(why) + "\n")
+                                continue
+                            }
                             if let prediction, let guess = prediction.parse(typed) {
                                 let event = session.execute(step, index: index)
                                 ran.append(event)

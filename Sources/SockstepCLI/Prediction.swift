@@ -139,6 +139,46 @@ struct Prediction: Equatable {
         return .returns(t)
     }
 
+    /// Why a typed guess cannot be compared with anything, or nil when it can: a value whose
+    /// bracket or quote is not closed (`foo(`), an errno name that does not exist (`ECONNREFUSD`),
+    /// an exception name Python does not have. Such a typo is asked again, not counted as wrong.
+    func unreadable(_ typed: String) -> String? {
+        let t = String(typed.drop { $0 == " " || $0 == "\t" }).trimmingTrailingSpaces
+        guard !t.isEmpty, parse(t) != nil, case .returns(let value?)? = parse(t) else { return nil }
+        let again = " Type it again, or press Enter to run the step without a guess."
+        var stack: [Character] = []
+        var quote: Character?
+        var escaped = false
+        for c in value {
+            if let q = quote {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == q { quote = nil }
+                continue
+            }
+            switch c {
+            case "'", "\"": quote = c
+            case "(", "[", "{": stack.append(c)
+            case ")", "]", "}":
+                let open: Character = c == ")" ? "(" : c == "]" ? "[" : "{"
+                if stack.last == open { stack.removeLast() } else { return "`\(value)` is not a value: `\(c)` closes nothing." + again }
+            default: break
+            }
+        }
+        if quote != nil { return "`\(value)` is not a value: its quote is not closed." + again }
+        if let open = stack.last { return "`\(value)` is not a value: its `\(open)` is not closed." + again }
+        let letters = value.allSatisfy { $0.isLetter || $0 == "_" || $0 == "." }
+        if letters, value.count >= 4, value.first == "E", !Prediction.states.contains(value), value.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) {
+            let known = Errno.all.map(\.name)
+            let near = Suggest.closest(to: value, in: known).map { " Did you mean `\($0)`?" } ?? " (`sockstep explain` lists them.)"
+            return "`\(value)` is not an error name." + near + again
+        }
+        if letters, value.lowercased().hasSuffix("error") {
+            let known = Array(PythonExceptions.errnos.keys).sorted() + ["OSError", "OverflowError", "TypeError", "ValueError"]
+            let near = Suggest.closest(to: value, in: known).map { " Did you mean `\($0)`?" } ?? ""
+            return "`\(value)` is not an exception Python's socket calls raise." + near + again
+        }
+        return nil
+    }
+
     /// What the call really did, as a guess would say it; nil for outcomes nobody predicts
     /// (a refused address, a step not run).
     func actual(_ e: Event) -> Guess? {

@@ -223,6 +223,24 @@ struct PredictTests {
         #expect(r.words.contains("Right: it blocks."))
     }
 
+    @Test("a guess that is no value (a bracket left open, a misspelt errno or exception) is asked again, not counted as wrong")
+    func unreadableGuess() throws {
+        let c = try Course()
+        let r = try c.run(["learn", "1", "--predict"], stdin: "\n\n\n\n\n\nfoo(\nECONNRESTE\nConectionResetError\n3\n")
+        #expect(r.status == 0)
+        #expect(r.words.contains("`foo(` is not a value: its `(` is not closed. Type it again, or press Enter to run the step without a guess."), "\(r.stdout)")
+        #expect(r.words.contains("`ECONNRESTE` is not an error name. Did you mean `ECONNRESET`?"))
+        #expect(r.words.contains("`ConectionResetError` is not an exception Python's socket calls raise. Did you mean `ConnectionResetError`?"))
+        #expect(!r.stdout.contains("you said returns foo("))
+        #expect(r.words.contains("Right: it blocks. (1 of 1 right in this lesson)"))
+    }
+
+    @Test("typed values that are fine are not refused", arguments: ["ESTABLISHED", "b\"it's\"", "('127.0.0.1', _)", "5"])
+    func readableGuess(_ typed: String) {
+        let step = DocumentParser.parse(text: "```steps\ns = socket(AF_INET, SOCK_STREAM)\ns.state -> ESTABLISHED\ns.getsockname() -> ('127.0.0.1', _)\n```\n", path: "t.md").document!.steps
+        for s in step.dropFirst() { #expect(Prediction(step: s)!.unreadable(typed) == nil, "\(typed)") }
+    }
+
     @Test("a progress file from before predict mode still loads")
     func oldProgress() throws {
         let c = try Course()
