@@ -69,7 +69,12 @@ public enum ExerciseLoader {
         public var path: String
         public var lines: [String]
         public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+        /// The file is a lesson (no `program:`, no step that talks to `program`), not an exercise.
+        public var isLesson: Bool { diagnostics.contains { $0.message.hasPrefix(ExerciseLoader.lessonMessage) } }
     }
+
+    /// The start of the message for a lesson given where an exercise is needed.
+    public static let lessonMessage = "this is a lesson, not an exercise"
 
     public static func load(path: String) -> Result {
         var isDir = false
@@ -122,6 +127,10 @@ public enum ExerciseLoader {
 
         var kind: Exercise.ProgramKind = .server
         switch doc.meta("program") {
+        case nil where !doc.steps.contains(where: { $0.source.contains("program") })
+                        && !doc.lines.contains(where: { $0.hasPrefix("## ") && $0.contains(" point") }):
+            diags.append(Diagnostic(at: SourceLocation(line: 1, column: 1), ExerciseLoader.lessonMessage + ": it has no `program:` in its front matter and no step talks to a student's program",
+                help: "grade with an exercise, like scenarios/exercises/echo-server.md; to write one, see scenarios/README.md (`program: server` and checks that connect to `program.address`)"))
         case nil:
             diags.append(Diagnostic(at: SourceLocation(line: 1, column: 1), "this exercise does not say what the student's program is",
                 help: "add `program: server` (the program listens; the checks connect to it) or `program: client` to the front matter"))

@@ -105,7 +105,11 @@ public enum GradeCommand: Command {
         let warnings = loaded.diagnostics.filter { $0.severity != .error }
         if loaded.hasErrors || loaded.exercise == nil {
             io.err(DiagnosticRenderer.renderAll(loaded.diagnostics, path: exercisePath, lines: loaded.lines, style: style) + "\n")
-            io.err("Error: the exercise \(exercisePath) cannot be used until these problems are fixed.\nCheck it with 'sockstep check \(exercisePath)'.\n")
+            if loaded.isLesson {
+                io.err("Error: \(exercisePath) is a lesson: it cannot grade a program (run it with 'sockstep run \(exercisePath)').\n")
+            } else {
+                io.err("Error: the exercise \(exercisePath) cannot be used until these problems are fixed.\nCheck it with 'sockstep check \(exercisePath)'.\n")
+            }
             return ExitCode.unusable
         }
         if !warnings.isEmpty { io.err(DiagnosticRenderer.renderAll(warnings, path: exercisePath, lines: loaded.lines, style: style) + "\n") }

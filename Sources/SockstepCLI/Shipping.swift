@@ -43,7 +43,11 @@ enum Shipping {
         guard !loaded.hasErrors, let exercise = loaded.exercise,
               let data = FileManager.default.contents(atPath: exercisePath) else {
             io.err(DiagnosticRenderer.renderAll(loaded.diagnostics, path: exercisePath, lines: loaded.lines, style: style) + "\n")
-            io.err("Error: the exercise \(exercisePath) cannot be used until these problems are fixed.\nCheck it with 'sockstep check \(exercisePath)'.\n")
+            if loaded.isLesson {
+                io.err("Error: \(exercisePath) is a lesson: it cannot grade a program (run it with 'sockstep run \(exercisePath)').\n")
+            } else {
+                io.err("Error: the exercise \(exercisePath) cannot be used until these problems are fixed.\nCheck it with 'sockstep check \(exercisePath)'.\n")
+            }
             return .failure(Exit(ExitCode.unusable))
         }
         let warnings = loaded.diagnostics.filter { $0.severity != .error }

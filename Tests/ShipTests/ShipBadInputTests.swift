@@ -34,8 +34,14 @@ import Testing
             "  = help: did you mean `\(Fixtures.exercises)/echo-server.md`?",
             "Error: the exercise \(Fixtures.exercises)/echo-servr.md cannot be used until these problems are fixed."]),
         Case(args: ["classroom", Fixtures.root + "/lessons/02-first-tcp-conversation.md", "-c", "x"], status: 2, stderr: [
-            "\(Fixtures.root)/lessons/02-first-tcp-conversation.md:1:1: error: this exercise does not say what the student's program is",
-            "  = help: add `program: server` (the program listens; the checks connect to it) or `program: client` to the front matter"]),
+            "\(Fixtures.root)/lessons/02-first-tcp-conversation.md:1:1: error: this is a lesson, not an exercise: it has no `program:` in its front matter and no step talks to a student's program",
+            "  = help: grade with an exercise, like scenarios/exercises/echo-server.md; to write one, see scenarios/README.md (`program: server` and checks that connect to `program.address`)",
+            "Error: \(Fixtures.root)/lessons/02-first-tcp-conversation.md is a lesson: it cannot grade a program (run it with 'sockstep run \(Fixtures.root)/lessons/02-first-tcp-conversation.md')."]),
+        Case(args: ["gradescope", Fixtures.root + "/lessons/09-closing-well.md", "-c", "x"], status: 2, stderr: [
+            "\(Fixtures.root)/lessons/09-closing-well.md:1:1: error: this is a lesson, not an exercise: it has no `program:` in its front matter and no step talks to a student's program"]),
+        Case(args: ["grade", Fixtures.root + "/lessons/02-first-tcp-conversation.md", "--", "python3", "server.py"], status: 2, stderr: [
+            "\(Fixtures.root)/lessons/02-first-tcp-conversation.md:1:1: error: this is a lesson, not an exercise: it has no `program:` in its front matter and no step talks to a student's program",
+            "Error: \(Fixtures.root)/lessons/02-first-tcp-conversation.md is a lesson: it cannot grade a program (run it with 'sockstep run \(Fixtures.root)/lessons/02-first-tcp-conversation.md')."]),
         Case(args: ["gradescope", echo, "-c", "x", "--binary", echo], status: 2, stderr: [
             "error: \(echo) is not a Linux program (a 64-bit ELF file)",
             " = help: give the sockstep to ship with --binary, best a release build with the Swift runtime inside: swift build -c release --static-swift-stdlib, then --binary .build/release/sockstep"]),
