@@ -36,9 +36,17 @@ public struct Diagnostic: Hashable, Sendable {
         var out = ""
         var quoted = ""
         var inQuote = false
-        for c in text {
-            if c == "`" {
-                if inQuote { out += quoted.count > 40 && !looksLikePath(quoted) ? String(quoted.prefix(32)) + "…" : quoted; quoted = "" }
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            i += 1
+            if c == "`" && (i < chars.count && chars[i] == "`" || i >= 2 && chars[i - 2] == "`") {
+                // A fence (```steps) or a doubled backtick is no code span's edge: kept as written,
+                // so a help that shows a whole block is not cut in the middle.
+                if inQuote { quoted.append(c) } else { out.append(c) }
+            } else if c == "`" {
+                if inQuote { out += quoted.count > 40 && !looksLikePath(quoted) && !quoted.contains("\n") ? String(quoted.prefix(32)) + "…" : quoted; quoted = "" }
                 inQuote.toggle()
                 out.append(c)
             } else if inQuote {

@@ -289,4 +289,14 @@ struct QuotedTextTests {
         let cut = Diagnostic(at: SourceLocation(line: 1, column: 1), "unknown call in `\(code)` and more words to pass eighty")
         #expect(cut.message == "unknown call in `client.send(b\"xxxxxxxxxxxxxxxxxx…` and more words to pass eighty")
     }
+
+    @Test("a help that shows a whole block (```steps fences, several lines) is kept whole")
+    func fencesStayWhole() {
+        let help = "each check is a `## ` heading followed by a ```steps block, like:\n## Echoes a message (2 points)\n```steps\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(program.address)\n```"
+        let d = Diagnostic(at: SourceLocation(line: 1, column: 1), "this exercise has no checks", help: help)
+        #expect(d.help == help)
+        let code = "client.send(b\"" + String(repeating: "x", count: 100) + "\")"
+        let after = Diagnostic(at: SourceLocation(line: 1, column: 1), "a ```steps block with `\(code)` and more words to pass eighty")
+        #expect(after.message == "a ```steps block with `client.send(b\"xxxxxxxxxxxxxxxxxx…` and more words to pass eighty")
+    }
 }
