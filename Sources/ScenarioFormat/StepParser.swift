@@ -235,6 +235,10 @@ struct StepParser {
             packets = try parsePacketExpectation()
         }
         if current.kind != .newline && current.kind != .end {
+            if packets != nil, isPunct("->") {
+                throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "`->` comes after `=>` here, but the result goes first",
+                                                        help: "write what the call returns, then the packets it sends: `conn.close() -> ok => RST`"))
+            }
             if isPunct("==") || isPunct("=") {
                 throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected the end of the step, found `\(isPunct("==") ? "==" : "=")`",
                                                         help: "to check a value, write it after `->`, e.g. `conn.recv(1024) -> b\"hi\"`"))
@@ -276,13 +280,13 @@ struct StepParser {
                 guard isPunct(",") else { break }
                 _ = advance()
             }
-            if current.kind != .newline && current.kind != .end {
+            if current.kind != .newline && current.kind != .end && !isPunct("->") {
                 throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected the end of the step after the packet's flags, found \(describe(current))",
                                                         help: "for several packets, put each one's flags in brackets: `=> [SYN] [SYN, ACK] [ACK]`"))
             }
             return PacketExpectation(items: [item], location: start)
         }
-        while current.kind != .newline && current.kind != .end {
+        while current.kind != .newline && current.kind != .end && !(isPunct("->") && !items.isEmpty) {
             guard isPunct("[") else {
                 throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected TCP flags after `=>`, found \(describe(current))", help: help))
             }

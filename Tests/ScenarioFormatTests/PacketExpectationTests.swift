@@ -62,7 +62,11 @@ struct PacketExpectationTests {
               message: "expected the end of the step after the packet's flags, found `[`", line: 4, column: 36,
               help: "for several packets, put each one's flags in brackets: `=> [SYN] [SYN, ACK] [ACK]`"),
         .init(name: "=> before ->", text: lesson(prefix + "s.recv(1) => [ACK] -> b\"x\""),
-              message: "expected TCP flags after `=>`, found `->`", line: 4, column: 20),
+              message: "`->` comes after `=>` here, but the result goes first", line: 4, column: 20, help: "write what the call returns, then the packets it sends: `conn.close() -> ok => RST`"),
+        .init(name: "=> none before ->", text: lesson(prefix + "s.close() => none -> ok"),
+              message: "`->` comes after `=>` here, but the result goes first", line: 4, column: 19, help: "write what the call returns, then the packets it sends: `conn.close() -> ok => RST`"),
+        .init(name: "bare flag before ->", text: lesson(prefix + "s.close() => RST -> ok"),
+              message: "`->` comes after `=>` here, but the result goes first", line: 4, column: 18, help: "write what the call returns, then the packets it sends: `conn.close() -> ok => RST`"),
     ]
 
     @Test("bad forms are diagnosed with their place and a hint", arguments: bad)
