@@ -236,7 +236,7 @@ public enum DocumentParser {
                     _ = parser.parseSteps()
                     diagnostics += lexer.diagnostics + parser.diagnostics
                     diagnostics.append(Diagnostic(.note, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
-                        "this steps block is an illustration: it is shown, not run or checked",
+                        "this steps block is an illustration: it is shown, not run (only its syntax is checked)",
                         help: "to run it, tag it ```steps instead"))
                     let end = min(j, lines.count - 1)
                     prose += lines[i...end]
@@ -244,8 +244,11 @@ public enum DocumentParser {
                     continue
                 }
                 if info.hasPrefix("step") || Suggest.distance(info, "steps") == 1 {
+                    // `steps illustrate`, `step illustration`: the author meant an illustration.
+                    let words = info.split(separator: " ")
+                    let meant = words.count == 2 && Suggest.distance(String(words[1]), "illustration") <= 4 ? "```steps illustration" : "```steps"
                     diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
-                        "a code block tagged `\(info)` is shown as text, not run", help: "did you mean ```steps?"))
+                        "a code block tagged `\(info)` is shown as text, not run", help: "did you mean \(meant)?"))
                 }
                 // Any other fenced block is prose, kept verbatim.
                 let end = min(j, lines.count - 1)

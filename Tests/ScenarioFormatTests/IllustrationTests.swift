@@ -56,6 +56,17 @@ struct IllustrationTests {
         #expect(Document.isIllustration(info))
     }
 
+    @Test("a near-miss of the illustration tag suggests it; a near-miss of steps suggests steps", arguments: [
+        ("steps illustrate", "did you mean ```steps illustration?"), ("step illustration", "did you mean ```steps illustration?"),
+        ("steps ilustration", "did you mean ```steps illustration?"), ("step", "did you mean ```steps?"), ("stepz", "did you mean ```steps?")])
+    func nearMiss(_ info: String, _ help: String) throws {
+        let r = DocumentParser.parse(text: "# Doc\n\n```\(info)\ns = socket(AF_INET, SOCK_STREAM)\n```\n", path: "d.md")
+        let w = try #require(r.diagnostics.first { $0.severity == .warning }, "\(r.diagnostics)")
+        #expect(w.message == "a code block tagged `\(info)` is shown as text, not run")
+        #expect(w.help == help)
+        #expect(w.location.line == 3)
+    }
+
     @Test("other tags are not illustrations", arguments: ["steps", "illustration", "steps illustrations", "steps illustration extra"])
     func notTag(_ info: String) {
         #expect(!Document.isIllustration(info))
