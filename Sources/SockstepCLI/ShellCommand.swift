@@ -195,7 +195,8 @@ final class Shell {
         var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
         var steps = NamedValues.apply(parsed.document?.steps ?? [], known: &namedValues)
         if diagnostics.isEmpty, steps.isEmpty, words.first == "import" || words.first == "from" {
-            io.out(style.dim("accepted: every name of the socket module is always there, so an import makes no step") + "\n")
+            io.out(style.dim(Columns.wrap("accepted: every name of the socket module is always there, so an import makes no step",
+                                          width: min(io.width, Columns.proseLimit), indent: "")) + "\n")
             return
         }
         // The checker remembers where a name was made or closed ("closed on line 3"): give it the
