@@ -36,7 +36,6 @@ public enum PacketRendering {
     public static let key = """
     [SYN] asks to open a connection · [SYN, ACK] agrees · [ACK] says "got everything up to ack"
     [PSH, ACK] carries data (len = its bytes) · [FIN, ACK] "I am done sending" · [RST] aborts
-    seq and ack count bytes from each side's start (as Wireshark shows them); win is the room
-    left in the receiver's buffer
+    seq and ack count bytes from each side's start (as Wireshark shows them); win is the room left in the receiver's buffer
     """
 }

@@ -430,7 +430,7 @@ final class Tutor {
                             io.out(ran.isEmpty ? style.dim("No step has run yet: press Enter to run one.") + "\n"
                                                : DiagramRenderer.render(events: ran, style: style, width: io.terminalWidth) + "\n")
                         case .packets:
-                            io.out(PacketsKey.text(ran, style: style))
+                            io.out(PacketsKey.text(ran, style: style, width: io.width))
                         case .hint:
                             let all = Hints.step(step) + hints.map { "Lesson hint: \($0)" }
                             io.out(all.map { style.cyan("hint: ") + say($0, indent: "      ", lead: 6) }.joined(separator: "\n") + "\n")

@@ -62,7 +62,7 @@ extension CLI {
 
 /// Learn mode's and the shell's `p` key: the packets of the steps run so far, and the legend.
 enum PacketsKey {
-    static func text(_ events: [Event], style: Style) -> String {
+    static func text(_ events: [Event], style: Style, width: Int = 80) -> String {
         guard events.contains(where: { $0.packets != nil }) else {
             let why = CLI.captureUnavailableReason ?? "the capture was turned off"
             return style.dim("No packets were captured: \(why). The diagram (d) shows the packets the calls imply.") + "\n"
@@ -74,6 +74,8 @@ enum PacketsKey {
             out += PacketRendering.lines(packets, indent: "  ", style: style)
         }
         if out.isEmpty { out = "No step has sent a packet yet.\n" }
-        return out + style.dim(PacketRendering.key) + "\n"
+        // The legend's lines fit the terminal: each wraps under itself.
+        let legend = PacketRendering.key.split(separator: "\n").map { Columns.wrap(String($0), width: max(40, width), indent: "  ") }.joined(separator: "\n")
+        return out + style.dim(legend) + "\n"
     }
 }

@@ -148,7 +148,7 @@ final class Shell {
         case ":table", ":t":
             io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style, width: io.width) + "\n")
         case ":packets", ":p":
-            io.out(PacketsKey.text(events, style: style))
+            io.out(PacketsKey.text(events, style: style, width: io.width))
         case ":explain", ":e":
             if arg.isEmpty {
                 io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
@@ -170,7 +170,7 @@ final class Shell {
             return false
         default:
             let guess = Suggest.closest(to: name, in: Shell.commands)
-            io.err("error: unknown command `\(name)`\(guess.map { "; did you mean `\($0)`?" } ?? ""); :help lists the commands\n")
+            io.err(Columns.wrap("error: unknown command `\(name)`\(guess.map { "; did you mean `\($0)`?" } ?? ""); :help lists the commands", width: io.width, indent: "  ") + "\n")
         }
         return true
     }
@@ -179,8 +179,19 @@ final class Shell {
     func step(_ line: String) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
         if words.first == "with", line.trimmingWhitespace.hasSuffix(":") {
+            // `with EXPR as NAME:` is `NAME = EXPR` now and `NAME.close()` later; `with NAME:` only the close.
+            let inner = String(line.trimmingWhitespace.dropFirst(4).dropLast()).trimmingWhitespace
+            var help = "type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does"
+            if let r = inner.ranges(of: " as ").last {
+                let expr = String(inner[..<r.lowerBound]).trimmingWhitespace, name = String(inner[r.upperBound...]).trimmingWhitespace
+                if !expr.isEmpty, !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                    help = "type `\(name) = \(expr)` now, and `\(name).close()` when you are done: that close is what the end of the block does"
+                }
+            } else if !inner.isEmpty, inner.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                help = "type the block's steps one by one, then `\(inner).close()`: that close is what the end of the block does"
+            }
             io.err("error: the shell runs one line at a time, so it cannot take a `with` block\n")
-            io.err("  = help: type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does\n")
+            io.err("  = help: " + Columns.wrap(help, width: io.width - 10, indent: "          ") + "\n")
             io.err(style.dim("not run; the session goes on") + "\n")
             return
         }

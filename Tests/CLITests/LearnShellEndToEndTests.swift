@@ -266,12 +266,23 @@ struct ShellEndToEndTests {
         #expect(r.stdout.contains("`HOST` is '127.0.0.1', `PORT` is 0."))
         #expect(r.stdout.contains("htons(0)"), "PORT was used as 0 on the next line")
         #expect(r.stderr.contains("error: the shell runs one line at a time, so it cannot take a `with` block"))
-        #expect(r.stderr.contains("`s.close()` when you are done"))
+        #expect(wordsOf(r.stderr).contains("type `t = socket.socket()` now, and `t.close()` when you are done"), "\(r.stderr)")
         #expect(r.stdout.contains("`s` is a socket: IPv4 SOCK_STREAM, descriptor"))
         #expect(r.stdout.contains("<socket.socket"))
         #expect(r.stderr.contains("error: there is no module `os` in steps"))
         let replay = try c.run(["run", saved])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+    }
+
+    @Test("a `with` block's help uses the learner's own names; shell errors fit 80 columns")
+    func withNames() throws {
+        let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: "with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:\nwith conn:\n:tabel\n")
+        #expect(r.status == 0)
+        #expect(wordsOf(r.stderr).contains("type `t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)` now, and `t.close()` when you are done"), "\(r.stderr)")
+        #expect(wordsOf(r.stderr).contains("type the block's steps one by one, then `conn.close()`"))
+        #expect(!r.stderr.contains("`s.close()`"))
+        #expect(wordsOf(r.stderr).contains("error: unknown command `:tabel`; did you mean `:table`?"))
+        #expect(linesOver(80, r.stderr).isEmpty, "\(linesOver(80, r.stderr))")
     }
 
     @Test("end of input and :quit end the shell cleanly", arguments: ["", "s = socket(AF_INET, SOCK_STREAM)\n", ":quit\nnever = socket()\n", "exit()\n"])
@@ -387,3 +398,6 @@ struct ExportVerifyEndToEndTests {
         #expect(r.stderr.contains(message))
     }
 }
+
+/// Text with every run of white space as one space: wrapped prose compared as words.
+private func wordsOf(_ s: String) -> String { s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }

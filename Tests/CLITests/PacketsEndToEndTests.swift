@@ -178,6 +178,10 @@ struct PacketsEndToEndTests {
         let steps = "s = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))\ns.listen(1)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(s.address)\n"
         let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: steps + ":packets\n:quit\n")
         #expect(r.stdout.contains("step 5  c.connect(s.address)\n  packets c → s  [SYN] seq=0 win=65495"))
+        // The legend fits 80 columns (it had lines of 92), each line wrapping under itself.
+        #expect(r.stdout.contains("[SYN] asks to open a connection"))
+        #expect(linesOver(80, r.stdout).isEmpty, "\(linesOver(80, r.stdout))")
+        #expect(r.words.contains("win is the room left in the receiver's buffer"))
         let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
         #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
         let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
