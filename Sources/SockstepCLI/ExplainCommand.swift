@@ -32,7 +32,9 @@ public enum ExplainCommand: Command {
             io.out(para(style.bold("Calls:") + " " + CallCatalog.entries.map(\.name).joined(separator: ", ")) + "\n\n")
             let tcp = Set(TCPState.allCases.map(\.name))
             io.out(para(style.bold("TCP states:") + " " + StateCatalog.entries.map(\.name).filter { tcp.contains($0) }.joined(separator: ", ")) + "\n\n")
-            io.out(para(style.bold("States of UDP and Unix sockets:") + " " + StateCatalog.entries.map(\.name).filter { !tcp.contains($0) }.joined(separator: ", ")) + "\n")
+            io.out(para(style.bold("States of UDP and Unix sockets:") + " " + StateCatalog.entries.map(\.name).filter { !tcp.contains($0) }.joined(separator: ", ")) + "\n\n")
+            let python = PythonExceptions.errnos.filter { $0.value.first.map { $0 != "*" && $0 != "EAI" } ?? false }.keys.sorted()
+            io.out(para(style.bold("Python's exceptions:") + " " + (python + ["TimeoutError (socket.timeout)"]).joined(separator: ", ")) + "\n")
             return ExitCode.ok
         }
         if args.count > 1 { return usageError("explain takes one name, got \(args.count)", command: self, io: io) }
@@ -79,8 +81,9 @@ public enum ExplainCommand: Command {
             if !s.next.isEmpty { io.out(para(style.bold("Next: ") + s.next) + "\n") }
             return ExitCode.ok
         }
-        let pool = ErrnoCatalog.entries.map(\.name) + CallCatalog.entries.map(\.name) + StateCatalog.entries.map(\.name) + Array(PythonExceptions.errnos.keys)
-        let guess = Suggest.closest(to: name, in: pool)
+        let pool = ErrnoCatalog.entries.map(\.name) + CallCatalog.entries.map(\.name) + StateCatalog.entries.map(\.name) + Array(PythonExceptions.errnos.keys).sorted()
+        // Python's names first: `TimeoutErr` and `socket.timeoutt` mean TimeoutError, not ETIMEDOUT.
+        let guess = Suggest.closest(to: raw, in: TimeoutEntry.names.sorted()) ?? Suggest.closest(to: name, in: pool)
         io.err("Error: sockstep has no entry for '\(raw)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")\nUsage: sockstep explain <name>\nSee 'sockstep explain' for every name.\n")
         return ExitCode.usage
     }

@@ -323,6 +323,18 @@ struct LateAdditionTests {
         #expect(unknown.stderr.contains("sockstep has no entry for '99999'"))
     }
 
+    @Test("a misspelt Python timeout is pointed to TimeoutError (not ETIMEDOUT); the list of names has Python's exceptions", arguments: [
+        ("TimeoutErr", "TimeoutError"), ("socket.timeoutt", "socket.timeout"), ("ECONNRESETT", "ECONNRESET"), ("ConectionRefusedError", "ConnectionRefusedError")])
+    func explainSuggests(_ typed: String, _ meant: String) throws {
+        let r = try Binary.run(["explain", typed])
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: sockstep has no entry for '\(typed)'. Did you mean '\(meant)'?\n"), "\(r.stderr)")
+        let all = try Binary.run(["explain"])
+        #expect(all.stdout.contains("TimeoutError (socket.timeout)"))
+        #expect(all.stdout.contains("Python's exceptions:"))
+        #expect(try Binary.run(["explain", meant]).status == 0)
+    }
+
     @Test("the shell goes on after an error that would stop a run, and says so")
     func shellGoesOn() throws {
         let r = try Binary.run(["shell"], stdin: "c = socket(AF_INET, SOCK_STREAM)\nc.recv(10)\nc.close()\n")
