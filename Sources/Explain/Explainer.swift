@@ -88,6 +88,10 @@ public enum Explainer {
             }
             if !cause.isEmpty && !causeKnown { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
+            if errno.name == "EPIPE", case .shutDownWriting(let s)? = e.cause?.kind {
+                // This side ended its own sending: the conversation is not over, only this direction.
+                fix = "Send everything before `\(s).shutdown(SHUT_WR)`: it tells the peer that no more data comes. After it, `\(s)` can only receive."
+            }
             if errno.name == "ECONNREFUSED", e.call == "connect" || e.call == "connect_ex", f["address"]?.hasSuffix(":0") == true {
                 // Port 0 only asks bind for a free port: no server ever listens there.
                 details.append("Port 0 is nobody's port: it only asks bind to pick a free one, so nothing can listen there.")

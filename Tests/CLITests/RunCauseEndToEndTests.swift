@@ -15,6 +15,9 @@ struct RunCauseEndToEndTests {
         #expect(flat.contains("It failed because `client.shutdown(SHUT_WR)` at line 34 ended sending on `client`"), "\(block)")
         // The run knows the cause, so the general list ("the peer has closed ..., or this side ...") is left out.
         #expect(!flat.contains("or this side called shutdown(SHUT_WR)"), "\(block)")
+        // Its help fits that cause: the conversation is not over, `client` can still receive.
+        #expect(!flat.contains("the conversation is over"), "\(block)")
+        #expect(flat.contains("help: Send everything before `client.shutdown(SHUT_WR)`: it tells the peer that no more data comes. After it, `client` can only receive."), "\(block)")
 
         let json = try Binary.run(["run", "--json", "lessons/09-closing-well.md"], cwd: packageRoot)
         let line = try #require(json.stdout.split(separator: "\n").first { $0.contains("one more thing") && $0.contains("\"type\":\"step\"") })
