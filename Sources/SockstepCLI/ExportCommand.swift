@@ -69,7 +69,7 @@ public enum ExportCommand: Command {
         let loaded = Loading.load(path)
         if !loaded.diagnostics.isEmpty, !loaded.usable {
             io.err(DiagnosticRenderer.renderAll(loaded.diagnostics, path: path, lines: loaded.lines, style: errStyle) + "\n")
-            io.err("\(path): not exported: fix the errors above first (`sockstep check \(path)`).\n")
+            io.err(loaded.isExercise ? "\(path): not exported: it is an exercise (see above).\n" : "\(path): not exported: fix the errors above first (`sockstep check \(path)`).\n")
             return ExitCode.unusable
         }
         guard let doc = loaded.document else { return ExitCode.unusable }

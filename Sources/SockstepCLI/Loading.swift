@@ -11,6 +11,8 @@ enum Loading {
         var lines: [String]
         var diagnostics: [Diagnostic]
         var usable: Bool { document != nil && !diagnostics.contains { $0.severity == .error } }
+        /// An exercise given to run, export, learn or verify: `check` would find nothing wrong.
+        var isExercise: Bool { document == nil && diagnostics.first?.message.hasPrefix("this is an exercise") == true }
     }
 
     /// The files a command was given, folders expanded; prints the problem and returns the exit code
@@ -57,6 +59,15 @@ enum Loading {
         let parsed = DocumentParser.parse(data: data, path: path)
         guard let doc = parsed.document else {
             return Loaded(path: path, document: nil, lines: [], diagnostics: parsed.diagnostics)
+        }
+        if !predefined.contains("program"), let kind = doc.meta("program") {
+            // An exercise's checks talk to a student's program: without one there is nothing to run
+            // (each `program.address` would be "used before it exists", with a wrong fix).
+            let line = doc.frontMatter.first { $0.key == "program" }?.line ?? 1
+            let command = kind == "client" ? "python3 client.py" : "python3 server.py"
+            return Loaded(path: path, document: nil, lines: doc.lines, diagnostics: [Diagnostic(at: SourceLocation(line: line, column: 1), length: doc.lines.indices.contains(line - 1) ? doc.lines[line - 1].count : 1,
+                "this is an exercise: its checks talk to a student's program, so it is graded, not run or exported",
+                help: "grade a program with it: sockstep grade \(path) -- \(command)")])
         }
         let diagnostics = parsed.diagnostics + Checker.check(doc, predefined: predefined)
         return Loaded(path: path, document: doc, lines: doc.lines, diagnostics: diagnostics)

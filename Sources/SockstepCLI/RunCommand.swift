@@ -95,7 +95,8 @@ public enum RunCommand: Command {
                 if !json {
                     let n = loaded.diagnostics.filter { $0.severity == .error }.count
                     let missing = loaded.diagnostics.contains { $0.location.line == 0 }
-                    io.err(missing ? "\n" : "\(path): not run: \(n) error\(n == 1 ? "" : "s") (see above). `sockstep check \(path)` lists them again.\n\n")
+                    io.err(missing ? "\n" : loaded.isExercise ? "\(path): not run: it is an exercise (see above).\n\n"
+                           : "\(path): not run: \(n) error\(n == 1 ? "" : "s") (see above). `sockstep check \(path)` lists them again.\n\n")
                 }
                 worst = max(worst, ExitCode.unusable)
                 continue

@@ -335,6 +335,21 @@ struct LateAdditionTests {
         #expect(try Binary.run(["explain", meant]).status == 0)
     }
 
+    @Test("run and export of an exercise say it is graded, with the grade command (was: `program` used before it exists, create it with socket())", arguments: [
+        ["run", "scenarios/exercises/echo-server.md"], ["run", "--json", "scenarios/exercises/echo-server.md"],
+        ["export", "--plain", "scenarios/exercises/echo-server.md"], ["export", "--lang", "c", "scenarios/exercises/fetch-greeting-client.md"]])
+    func exerciseIsGraded(_ args: [String]) throws {
+        let r = try Binary.run(args, cwd: packageRoot)
+        #expect(r.status == 2)
+        let all = r.stdout + r.stderr
+        let file = args.last!
+        #expect(all.contains("this is an exercise: its checks talk to a student's program, so it is graded, not run or exported"), "\(all)")
+        #expect(all.contains("grade a program with it: sockstep grade \(file) -- python3 \(file.contains("client") ? "client" : "server").py"))
+        #expect(!all.contains("used before it exists"))
+        #expect(!all.contains("sockstep check"), "check finds nothing wrong in an exercise")
+        if !args.contains("--json") { #expect(r.stderr.contains("\(file):4:1: error: this is an exercise")) }
+    }
+
     @Test("the shell goes on after an error that would stop a run, and says so")
     func shellGoesOn() throws {
         let r = try Binary.run(["shell"], stdin: "c = socket(AF_INET, SOCK_STREAM)\nc.recv(10)\nc.close()\n")
