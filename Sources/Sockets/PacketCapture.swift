@@ -65,7 +65,10 @@ public final class PacketCapture {
         let index = if_nametoindex(interface)
         guard index != 0 else { return .failure(Errno(rawValue: errno)) }
         let type = Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = Glibc.socket(AF_PACKET, type, Int32(ETH_P_ALL.bigEndian))
+        // Protocol 0: the socket receives nothing until bind names ETH_P_ALL and the interface. A
+        // socket opened with ETH_P_ALL is hooked at once, and bind must unhook it first, waiting for
+        // an RCU grace period (synchronize_net): 5 to 20 ms of every run, the largest part of it.
+        let fd = Glibc.socket(AF_PACKET, type, 0)
         guard fd >= 0 else { return .failure(Errno(rawValue: errno)) }
         var one: Int32 = 1
         // Linux 4.20 and later can skip the outgoing copies in the kernel; older ones are filtered below.

@@ -100,7 +100,13 @@ public enum RunCommand: Command {
                 continue
             }
             if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
-            let result = Runner.run(doc) { event in
+            // Closing the capture's packet socket waits for an RCU grace period (synchronize_net:
+            // 5 to 15 ms, most of a short run). With --quiet nobody reads the packets, so the capture
+            // is made only where it decides a verdict (a `=>` expectation) or is asked for.
+            var runOptions = RunOptions()
+            runOptions.capture = !options.quiet || json || diagram || htmlPath != nil || pcapPath != nil || options.packets
+                || doc.steps.contains { $0.packets != nil }
+            let result = Runner.run(doc, options: runOptions) { event in
                 if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
             }
             if diagram && !json {
