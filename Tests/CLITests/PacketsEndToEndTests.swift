@@ -141,6 +141,34 @@ struct PacketsEndToEndTests {
         #expect(!t.stderr.contains("note:"))
     }
 
+    @Test("--quiet still captures where a `=>` expectation decides the verdict: a wrong one fails")
+    func quietStillChecksPackets() throws {
+        guard !Self.skip() else { return }
+        let file = TestScratch.rootPath + "quiet-packets.md"
+        try """
+        ```steps
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        client = socket(AF_INET, SOCK_STREAM)
+        client.connect(server.address)  => [RST]
+        ```
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try Binary.run(["run", "--quiet", file])
+        #expect(r.status == 1, "the handshake is not a RST: \(r.stdout)\(r.stderr)")
+        try """
+        ```steps
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        client = socket(AF_INET, SOCK_STREAM)
+        client.connect(server.address)  => [SYN] [SYN, ACK] [ACK]
+        ```
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let ok = try Binary.run(["run", "--quiet", file])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+    }
+
     @Test("runs in parallel are independent: each in its own network, each with its own packets")
     func parallel() async throws {
         guard !Self.skip() else { return }
