@@ -25,8 +25,11 @@ let package = Package(
         .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"]),
         // Runs exercises' checks against students' programs and writes the reports.
         .target(name: "Grader", dependencies: ["Explain", "Render", "Runner", "ScenarioFormat", "Sockets"]),
+        // Ships an exercise to where classes are: a Gradescope autograder zip, a GitHub Classroom workflow.
+        // MemberImportVisibility: only what its files import is visible, so no Foundation API slips in.
+        .target(name: "Ship", dependencies: ["Grader", "Render"], swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
         // The hand-written command line, one file per subcommand.
-        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader"]),
+        .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader", "Ship"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),
         // `swift run -c release sockstep-bench`: the figures in README.md's performance section.
         .executableTarget(name: "sockstep-bench", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"]),
@@ -40,6 +43,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["SockstepCLI", "sockstep"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Runner", "ScenarioFormat", "Sockets"]),
         .testTarget(name: "GraderTests", dependencies: ["Grader", "SockstepCLI", "Runner", "ScenarioFormat", "Sockets"]),
+        .testTarget(name: "ShipTests", dependencies: ["Ship", "Grader", "SockstepCLI", "sockstep"]),
     ],
     swiftLanguageModes: [.v6]
 )

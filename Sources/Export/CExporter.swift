@@ -4,77 +4,40 @@ import ScenarioFormat
 /// like Python's, addresses, the kernel's view, printing outcomes), then `main` with one commented
 /// block per step, making the real call (`connect(client.fd, &sa.sa, sa.len)`). It prints the same
 /// `step N: OUTCOME` lines as the Python export and compiles with `cc -std=c11 -Wall -Wextra -Werror`.
-struct CExporter {
-    let document: Document
-    init(_ document: Document) { self.document = document }
-
-    func program() throws -> String {
-        let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
-        let names = LessonNames(shapes)
-        let writer = CStepWriter(document: document, names: names)
-        var body = ""
-        for block in document.blocks {
-            switch block {
-            case .heading(let text, _, _):
-                body += "\n    /* ---- \(commentSafe(text)) ---- */\n"
-            case .prose(let text, _):
-                var trimmed = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("<!--") }
-                    .map { commentSafe(String($0)) }
-                while let last = trimmed.last, last.trimmingCharacters(in: .whitespaces).isEmpty { trimmed.removeLast() }
-                while let first = trimmed.first, first.trimmingCharacters(in: .whitespaces).isEmpty { trimmed.removeFirst() }
-                guard !trimmed.isEmpty else { continue }
-                body += "\n    /*\n" + trimmed.map { $0.isEmpty ? "     *" : "     * " + $0 }.joined(separator: "\n") + "\n     */\n"
-            case .steps(let steps, _):
-                for step in steps {
-                    guard let shape = shapes.first(where: { $0.step.location == step.location }) else { continue }
-                    body += try writer.code(shape)
-                }
-            }
-        }
-        var out = "/*\n * \(commentSafe(document.title)): exported by `sockstep export --lang c \(commentSafe(document.path))`.\n"
-        if let s = document.meta("summary") { out += " *\n * \(commentSafe(s))\n" }
-        out += """
-         *
-         * Makes the lesson's calls in the same order on real loopback sockets and checks the same
-         * expectations. Prints one line per step: `step N: ok`, `step N: ECONNREFUSED`, `step N: blocks`...
-         * Exit status 0 when every step did what the lesson expects.
-         *
-         *     cc -std=c11 -Wall -Wextra -o lesson lesson.c && ./lesson
-         */
-
-        """
-        out += CExporter.runtime
-        out += "\n/* ======================================================================================\n"
-        out += " * The lesson's names: a `sock` for each socket, a `value` for everything else.\n"
-        out += " * ====================================================================================== */\n\n"
-        for s in names.sockets { out += "sock \(writer.sock(s)) = {.name = \(cString(Array(s.utf8))), .fd = -1};\n" }
-        for v in names.values { out += "value \(writer.val(v));\n" }
-        out += "\nint main(void) {\n"
-        let scratch: [(String, String)] = [
-            ("sa", "address sa = {.len = 0};                 /* an address for bind, connect, accept... */"),
-            ("fd", "int fd = -1;                             /* a new descriptor */"),
-            ("n", "ssize_t n = 0;                           /* bytes sent or received */"),
-            ("buf", "char *buf = NULL;                        /* where recv() puts the bytes */"),
-            ("pair", "int pair[2] = {-1, -1};                  /* socketpair()'s two descriptors */"),
-            ("opt", "int opt = 0;                             /* an integer socket option */"),
-            ("optlen", "socklen_t optlen = 0;"),
-            ("lg", "struct linger lg = {.l_onoff = 0};"),
-            ("tv", "struct timeval tv = {.tv_sec = 0};"),
-            ("mreq", "struct ip_mreq mreq = {.imr_multiaddr.s_addr = 0};"),
-            ("iface", "struct in_addr iface = {.s_addr = 0};"),
-            ("service", "struct servent *service = NULL;"),
-            ("hostname", "char hostname[256] = \"\";"),
-            ("lists", "value lists[3] = {{.kind = V_LIST}, {.kind = V_LIST}, {.kind = V_LIST}};"),
-            ("payload", "value payload = {.kind = V_NONE};        /* bytes to send, made at run time */"),
-            ("spare", "sock *spare = NULL;                      /* a socket the lesson did not name */"),
-        ]
-        let code = withoutComments(body)
-        for (name, decl) in scratch where containsWord(code, name) { out += "    " + decl + "\n" }
-        out += "\n    start();\n"
-        out += body
-        out += "\n" + (shapes.isEmpty ? "" : "stop:\n") + "    return finish(\(shapes.count));\n}\n"
-        return out
+extension CDialect {
+    static func commentBlock(_ lines: [String]) -> String {
+        "/*\n" + lines.map { $0.isEmpty ? " *" : " * " + commentSafe($0) }.joined(separator: "\n") + "\n */\n"
     }
+    static func banner(_ text: String) -> String {
+        let rule = String(repeating: "=", count: 86)
+        return "\n/* \(rule)\n * \(text)\n * \(rule) */\n\n"
+    }
+    static let buildCommand = "cc -std=c11 -Wall -Wextra -o lesson lesson.c && ./lesson"
+    static let languageFlag = "c"
+    static func declareSocket(_ variable: String, _ name: String) -> String { "sock \(variable) = {.name = \(string(name)), .fd = -1};\n" }
+    static func declareValue(_ variable: String) -> String { "value \(variable);\n" }
+    static let mainOpen = "\nint main(void) {\n"
+    static let mainStart = "\n    start();\n"
+    static func mainClose(_ count: Int) -> String { "\n" + (count == 0 ? "" : "stop:\n") + "    return finish(\(count));\n}\n" }
+    static func withoutComments(_ body: String) -> String { Export.withoutComments(body) }
+    static let scratch: [(String, String)] = [
+        ("sa", "address sa = {.len = 0};                 /* an address for bind, connect, accept... */"),
+        ("fd", "int fd = -1;                             /* a new descriptor */"),
+        ("n", "ssize_t n = 0;                           /* bytes sent or received */"),
+        ("buf", "char *buf = NULL;                        /* where recv() puts the bytes */"),
+        ("pair", "int pair[2] = {-1, -1};                  /* socketpair()'s two descriptors */"),
+        ("opt", "int opt = 0;                             /* an integer socket option */"),
+        ("optlen", "socklen_t optlen = 0;"),
+        ("lg", "struct linger lg = {.l_onoff = 0};"),
+        ("tv", "struct timeval tv = {.tv_sec = 0};"),
+        ("mreq", "struct ip_mreq mreq = {.imr_multiaddr.s_addr = 0};"),
+        ("iface", "struct in_addr iface = {.s_addr = 0};"),
+        ("service", "struct servent *service = NULL;"),
+        ("hostname", "char hostname[256] = \"\";"),
+        ("lists", "value lists[3] = {{.kind = V_LIST}, {.kind = V_LIST}, {.kind = V_LIST}};"),
+        ("payload", "value payload = {.kind = V_NONE};        /* bytes to send, made at run time */"),
+        ("spare", "sock *spare = NULL;                      /* a socket the lesson did not name */"),
+    ]
 
     static let runtime = #"""
 #define _GNU_SOURCE
@@ -920,7 +883,7 @@ int finish(int total) {
 /// True when `word` occurs in `text` as a whole identifier.
 func containsWord(_ text: String, _ word: String) -> Bool {
     var search = text[...]
-    while let r = search.range(of: word) {
+    while let r = search.firstRange(ofText: word) {
         let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
         let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
         func isIdent(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
@@ -934,9 +897,9 @@ func containsWord(_ text: String, _ word: String) -> Bool {
 func withoutComments(_ text: String) -> String {
     var out = ""
     var rest = text[...]
-    while let open = rest.range(of: "/*") {
+    while let open = rest.firstRange(ofText: "/*") {
         out += rest[..<open.lowerBound]
-        guard let close = rest[open.upperBound...].range(of: "*/") else { return out }
+        guard let close = rest[open.upperBound...].firstRange(ofText: "*/") else { return out }
         rest = rest[close.upperBound...]
     }
     return out + rest
@@ -944,410 +907,88 @@ func withoutComments(_ text: String) -> String {
 
 /// A C string literal: printable ASCII kept, the rest escaped, and no `??` trigraphs.
 func cString(_ b: [UInt8]) -> String {
-    cBytes(b).replacingOccurrences(of: "??", with: "?\\?")
+    cBytes(b).replacingAll("??", with: "?\\?")
 }
 
-/// Writes one step as C.
-struct CStepWriter {
-    let document: Document
-    let names: LessonNames
-    /// The document mentions multicast: sendto() then leaves by the loopback interface, as sockstep does.
-    let multicast: Bool
+/// How C writes what `NativeWriter` writes for both languages.
+enum CDialect: Dialect {
+    static let isC = true
+    static let languageName = "C"
+    static var reserved: Set<String> { cReservedNames }
 
-    init(document: Document, names: LessonNames) {
-        self.document = document
-        self.names = names
-        multicast = document.steps.contains { $0.source.contains("MULTICAST") || $0.source.contains("MEMBERSHIP") || $0.source.contains("\"22") || $0.source.contains("\"23") }
+    static func string(_ s: String) -> String { cString(Array(s.utf8)) }
+    static func comment(_ text: String) -> String { "/* \(commentSafe(text)) */" }
+    static func stmt(_ e: String) -> String { e + ";" }
+    static func discard(_ e: String) -> String { e + ";" }
+    static func ifThen(_ condition: String, _ body: [String]) -> [String] {
+        if body.count == 1 { return condition.count + body[0].count > 72 ? ["if (\(condition))", "    " + body[0]] : ["if (\(condition)) " + body[0]] }
+        return ["if (\(condition)) {"] + body.map { "    " + $0 } + ["}"]
     }
+    static func helper(_ name: String) -> String { name }
+    static func cast(_ type: String, _ e: String) -> String { e }
+    static func size(of variable: String, _ type: String) -> String { "sizeof \(variable)" }
+    static func ref(_ variable: String) -> String { "&" + variable }
+    static let okCondition = "ok()"
 
-    func sock(_ n: String) -> String { identifier(n, reserved: cReservedNames) }
-    func val(_ n: String) -> String { identifier(names.isSocket(n) ? n + "_value" : n, reserved: cReservedNames) }
-
-    func code(_ s: StepShape) throws -> String {
-        var head = "\n    /* step \(s.number) (line \(s.step.location.line)): \(commentSafe(s.step.source))"
-        if let c = s.step.comment { head += "   # " + commentSafe(c) }
-        head += " */\n"
-        if let note = s.packetsNote { head += "    /* \(commentSafe(note)) */\n" }
-        var lines: [String]
-        do {
-            lines = try body(s)
-        } catch let e as ExportError {
-            // Said plainly, at run time too: the agreement test shows it.
-            lines = ["/* not supported in C export: \(commentSafe(e.message)) */", "fail(\"unsupported\");"]
+    static func intValue(_ e: String) -> String { "integer(\(e))" }
+    static func floatValue(_ e: String) -> String { "real(\(e))" }
+    static func boolValue(_ e: String) -> String { "boolean(\(e))" }
+    static let noneValue = "none()"
+    static let anyValue = "any()"
+    static func textValue(_ s: String) -> String { "text(\(string(s)))" }
+    static func bytesValue(_ b: [UInt8]) -> String { "bytes(\(cString(b)), \(b.count))" }
+    static func constantValue(_ name: String) -> String { "integer(\(name))" }
+    static func socketValue(_ ref: String) -> String { "socket_value(\(ref))" }
+    static func tupleValue(_ items: [String]) -> String { "tuple(\(items.count)\(items.map { ", " + $0 }.joined()))" }
+    static func listValue(_ items: [String]) -> String { "list(\(items.count)\(items.map { ", " + $0 }.joined()))" }
+    static func ipValue(_ host: String, _ port: Int) -> String { "ip(\(string(host)), \(port))" }
+    static func binary(_ op: Expr.BinaryOp, _ a: String, _ b: String) -> String {
+        let f: String
+        switch op {
+        case .add: f = "add"
+        case .multiply: f = "multiply"
+        case .power: f = "power"
+        case .bitOr: f = "bit_or"
         }
-        let expect = expectation(s.step.expectation)
-        return head + "    begin(\(s.number));\n" + lines.map { "    " + $0 + "\n" }.joined() + "    if (!end(\(expect))) goto stop;\n"
+        return "\(f)(\(a), \(b))"
     }
+    static func negate(_ a: String) -> String { "negative(\(a))" }
 
-    func expectation(_ e: Expectation?) -> String {
-        guard let e else { return "expect_nothing()" }
-        switch e {
-        case .ok: return "expect_ok()"
-        case .eof: return "expect_eof()"
-        case .blocks: return "expect_blocks()"
-        case .timeout: return "expect_timeout()"
-        case .value(let n):
-            let v = (try? value(n, pattern: true)) ?? "any()"
-            return "expect_value(\(v), \(cString(Array(expectationText(e, document).utf8))))"
-        case .error(let name, let errnos, _):
-            return "expect_error(\(cString(Array(name.utf8))), \(cString(Array(errnos.joined(separator: " ").utf8))))"
-        case .pythonError(let name, _):
-            return "expect_error(\(cString(Array(name.utf8))), \(cString(Array(name.utf8))))"
-        }
+    static let addressValue = "address_value(&sa)"
+    static let addressArg = "&sa"
+    static func withAddress(_ function: String, _ lead: String) -> String { "\(function)(\(lead), &sa.sa, sa.len)" }
+    static func receivingAddress(_ function: String, _ lead: String) -> (before: [String], call: String) {
+        (["sa.len = sizeof sa.any;"], "\(function)(\(lead), &sa.sa, &sa.len)")
     }
-
-    // MARK: expressions
-
-    /// A node as a C expression of type `value`.
-    func value(_ n: Node, pattern: Bool = false) throws -> String {
-        switch n.expr {
-        case .int(let v): return "integer(\(v))"
-        case .float(let d): return "real(\(d))"
-        case .string(let s): return "text(\(cString(Array(s.utf8))))"
-        case .bytes(let b): return "bytes(\(cString(b)), \(b.count))"
-        case .bool(let b): return "boolean(\(b ? 1 : 0))"
-        case .none: return "none()"
-        case .name(let name):
-            if pattern && name == "_" { return "any()" }
-            if pattern && stateNames.contains(name) { return "text(\"\(name == "SYN_RECEIVED" ? "SYN_RECV" : name)\")" }
-            if isConstant(name) { return "integer(\(name))" }
-            if names.isSocket(name) { return "socket_value(&\(sock(name)))" }
-            return val(name)
-        case .attribute(let base, let attr):
-            if case .name("socket") = base.expr { return "integer(\(attr))" }
-            guard case .name(let r) = base.expr else {
-                throw ExportError(message: "only a socket's name may have an attribute here", location: n.location, help: nil)
-            }
-            return try attribute(r, attr, want: nil)
-        case .call:
-            throw ExportError(message: "a call inside an argument cannot be exported", location: n.location, help: "make it a step of its own and name its result")
-        case .tuple(let items):
-            if !pattern, items.count == 2, case .string(let h) = items[0].expr, case .int(let p) = items[1].expr { return "ip(\(cString(Array(h.utf8))), \(p))" }
-            return "tuple(\(items.count)\(try items.map { ", " + (try value($0, pattern: pattern)) }.joined()))"
-        case .list(let items):
-            return "list(\(items.count)\(try items.map { ", " + (try value($0, pattern: pattern)) }.joined()))"
-        case .binary(let op, let a, let b):
-            let f: String
-            switch op {
-            case .add: f = "add"
-            case .multiply: f = "multiply"
-            case .power: f = "power"
-            case .bitOr: f = "bit_or"
-            }
-            return "\(f)(\(try value(a, pattern: pattern)), \(try value(b, pattern: pattern)))"
-        case .negate(let a): return "negative(\(try value(a, pattern: pattern)))"
-        }
+    static func buffer(size: String, literal: Bool) -> (before: [String], pointer: String, length: String, guard: String?) {
+        (["buf = room(\(size));"], "buf", size, nil)
     }
-
-    func isConstant(_ name: String) -> Bool {
-        name.first?.isUppercase == true && name.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !stateNames.contains(name)
+    static func received(_ n: String) -> String { "bytes(buf, (size_t)\(n))" }
+    static func payload(literal: [UInt8]?, value: String?) -> (before: [String], pointer: String, length: String, guard: String?) {
+        if let b = literal { return ([], cString(b), String(b.count), nil) }
+        return (["payload = \(value ?? "none()");"], "payload.bytes", "payload.len", "is_bytes(payload)")
     }
+    static func waiting(_ ref: String, _ events: String) -> String { "wait_ready(\(ref), \(events))" }
+    static func unnamed(_ index: Int, _ what: String) -> (ref: String, make: [String]) { ("spare", ["spare = unnamed(\"\(what)\");"]) }
+    static func stateOf(_ ref: String, want: String?) -> String { "state_of(\(ref), \(want.map { "\"\($0)\"" } ?? "NULL"))" }
 
-    /// An integer argument: written as C where it is a literal or a constant, else read from a value.
-    func int(_ n: Node) throws -> String {
-        switch n.expr {
-        case .int(let v): return String(v)
-        case .bool(let b): return b ? "1" : "0"
-        case .name(let name) where isConstant(name): return name
-        case .attribute(let base, let attr): if case .name("socket") = base.expr { return attr }
-        case .binary(.bitOr, let a, let b): return "\(try int(a)) | \(try int(b))"
-        case .negate(let a): if case .int(let v) = a.expr { return "-\(v)" }
-        default: break
-        }
-        return "as_int(\(try value(n)))"
+    static func heading(_ text: String) -> String { "\n    /* ---- \(commentSafe(text)) ---- */\n" }
+    static func prose(_ lines: [String]) -> String {
+        "\n    /*\n" + lines.map { $0.isEmpty ? "     *" : "     * " + commentSafe($0) }.joined(separator: "\n") + "\n     */\n"
     }
-
-    /// Seconds for settimeout and friends: -1 for None.
-    func seconds(_ n: Node) throws -> String {
-        switch n.expr {
-        case .int(let v) where v >= 0: return "\(v)"
-        case .float(let d) where d >= 0: return "\(d)"
-        case .none: return "-1"
-        default: return "as_seconds(\(try value(n)))"
-        }
+    static func stepHead(_ number: Int, line: Int, source: String, comment: String?) -> String {
+        "\n    /* step \(number) (line \(line)): \(commentSafe(source))\(comment.map { "   # " + commentSafe($0) } ?? "") */\n"
     }
+    static func begin(_ number: Int) -> String { "begin(\(number));" }
+    static func end(_ expectation: String) -> String { "if (!end(\(expectation))) goto stop;" }
 
-    /// An address argument: a string is a Unix-domain path (in the run's directory).
-    func address(_ n: Node) throws -> String { try value(n) }
-
-    /// Bytes to send: a literal as a C string and its length, anything else from a value.
-    func bytesArg(_ n: Node, _ pre: inout [String], _ guards: inout [String]) throws -> (ptr: String, len: String) {
-        if case .bytes(let b) = n.expr { return (cString(b), String(b.count)) }
-        pre.append("payload = \(try value(n));")
-        guards.append("is_bytes(payload)")
-        return ("payload.bytes", "payload.len")
-    }
-
-    func attribute(_ r: String, _ name: String, want: String?) throws -> String {
-        guard names.isSocket(r) else {
-            throw ExportError(message: "`\(r)` is not a socket, so it has no `.\(name)`", location: SourceLocation(line: 1, column: 1), help: nil)
-        }
-        let s = "&" + sock(r)
-        switch name {
-        case "address": return "address_of(\(s))"
-        case "peer": return "peer_of(\(s))"
-        case "state": return "state_of(\(s), \(want.map { "\"\($0)\"" } ?? "NULL"))"
-        case "readable": return "readable_of(\(s))"
-        case "unacked": return "unacked_of(\(s))"
-        case "pending": return "pending_of(\(s))"
-        case "backlog": return "backlog_of(\(s))"
-        case "family": return "integer(\(sock(r)).family)"
-        case "type": return "integer(\(sock(r)).type)"
-        case "closed": return "boolean(\(sock(r)).fd < 0)"
-        default:
-            throw ExportError(message: "the attribute `.\(name)` has no C equivalent here", location: SourceLocation(line: 1, column: 1), help: nil)
-        }
-    }
-
-    // MARK: steps
-
-    /// Where a socket-making call's result goes: the lesson's name, or an unnamed socket.
-    func target(_ s: StepShape, _ index: Int, _ what: String, _ pre: inout [String]) -> String {
-        if s.assigns, index < s.step.targets.count { return "&" + sock(s.step.targets[index]) }
-        pre.append("spare = unnamed(\"\(what)\");")
-        return "spare"
-    }
-
-    /// `if (check(fd)) adopt(&name, fd);`, making the unnamed socket only when there is one.
-    func adopting(_ t: String, _ made: [String], then: [String] = []) -> [String] {
-        if made.isEmpty && then.isEmpty { return ["if (check(fd)) adopt(\(t), fd);"] }
-        return ["if (check(fd)) {"] + made.map { "    " + $0 } + ["    adopt(\(t), fd);"] + then.map { "    " + $0 } + ["}"]
-    }
-
-    func body(_ s: StepShape) throws -> [String] {
-        var lines: [String] = []
-        let blocks = s.step.expectation == .blocks
-        switch s.kind {
-        case .method(let r, let name, let args):
-            guard names.isSocket(r) else {
-                throw ExportError(message: "`\(r)` is not a socket, so it has no `\(name)`", location: s.step.location, help: nil)
-            }
-            lines = try method(s, sock(r), name, args, blocks: blocks, timed: names.timedBefore[s.number]?.contains(r) ?? false)
-        case .function(let name, let args):
-            lines = try function(s, name, args, blocks: blocks)
-        case .attribute(let r, let name):
-            var want: String?
-            if case .value(let n)? = s.step.expectation, case .name(let st) = n.expr, stateNames.contains(st) {
-                want = st == "SYN_RECEIVED" ? "SYN_RECV" : st
-            }
-            lines = ["returned(\(try attribute(r, name, want: want)));"]
-        case .name(let n):
-            lines = ["returned(\(names.isSocket(n) ? "socket_value(&\(sock(n)))" : val(n)));"]
-        }
-        // Values the step names: assigned only when it returned one.
-        let made = LessonNames.socketTargets(s)
-        let valueTargets = s.step.targets.enumerated().filter { !made.contains($0.offset) }
-        if s.assigns, !valueTargets.isEmpty, !(s.step.call.methodCall?.method == "accept") {
-            if s.step.targets.count == 1 {
-                lines.append("if (ok()) \(val(s.step.targets[0])) = result;")
-            } else {
-                lines.append("if (ok()) {")
-                for (i, t) in valueTargets { lines.append("    \(val(t)) = item(result, \(i));") }
-                lines.append("}")
-            }
-        }
-        return lines
-    }
-
-    func method(_ s: StepShape, _ r: String, _ name: String, _ args: [Node], blocks: Bool, timed: Bool) throws -> [String] {
-        var pre: [String] = []
-        var guards: [String] = []
-        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom", "recvall"].contains(name) {
-            pre.append("trying(&\(r));                           /* would it wait? a non-blocking attempt tells */")
-        }
-        let dontwait = blocks ? " | MSG_DONTWAIT" : ""
-        func flags(_ i: Int) throws -> String {
-            if i < args.count { return try int(args[i]) + dontwait }
-            return blocks ? "MSG_DONTWAIT" : "0"
-        }
-        func waiting(_ events: String) -> String { timed ? "wait_ready(&\(r), \(events))" : "" }
-        func guarded(_ call: String, _ extra: [String] = []) -> String {
-            let g = guards + extra.filter { !$0.isEmpty }
-            return g.isEmpty ? call : "\(g.joined(separator: " && ")) ? \(call) : -1"
-        }
-        switch name {
-        case "bind":
-            return pre + ["if (to_address(&\(r), \(try address(args[0])), &sa))", "    check(bind(\(r).fd, &sa.sa, sa.len));"]
-        case "listen":
-            let backlog = args.isEmpty ? "128" : try int(args[0])
-            var l = pre + ["check(listen(\(r).fd, \(backlog)));"]
-            if document.steps.contains(where: { $0.source.contains(".backlog") }) { l = pre + ["if (check(listen(\(r).fd, \(backlog)))) \(r).backlog = \(backlog);"] }
-            return l
-        case "connect", "connect_ex":
-            var call = "connect(\(r).fd, &sa.sa, sa.len)"
-            if timed { call = "finish_connect(&\(r), \(call))" }
-            let use = name == "connect" ? "    check(\(call));" : "    returned(integer(\(call) == 0 ? 0 : errno));"
-            return pre + ["if (to_address(&\(r), \(try address(args[0])), &sa))", use]
-        case "accept":
-            var l = pre + ["sa.len = sizeof sa.any;"]
-            l.append("fd = \(guarded("accept(\(r).fd, &sa.sa, &sa.len)", [waiting("POLLIN")]));")
-            var made: [String] = []
-            let t = target(s, 0, "conn", &made)
-            l.append("if (check(fd)) {")
-            l += made.map { "    " + $0 }
-            l.append("    adopt(\(t), fd);")
-            if s.assigns, s.step.targets.count > 1 {
-                l.append("    \(val(s.step.targets[1])) = address_value(&sa);")
-                l.append("    returned(tuple(2, socket_value(\(t)), \(val(s.step.targets[1]))));")
-            } else {
-                l.append("    returned(tuple(2, socket_value(\(t)), address_value(&sa)));")
-            }
-            l.append("}")
-            return l
-        case "send", "sendall":
-            let (p, len) = try bytesArg(args[0], &pre, &guards)
-            if name == "sendall" {
-                return pre + [(guards.isEmpty ? "" : "if (\(guards.joined(separator: " && "))) ") + "check(send_all(&\(r), \(p), \(len), \(try flags(1))));"]
-            }
-            return pre + ["n = \(guarded("send(\(r).fd, \(p), \(len), \(try flags(1)))", [waiting("POLLOUT")]));", "if (check(n)) returned(integer(n));"]
-        case "sendto":
-            let (p, len) = try bytesArg(args[0], &pre, &guards)
-            let f = args.count == 3 ? try flags(1) : (blocks ? "MSG_DONTWAIT" : "0")
-            var l = pre + ["if (to_address(&\(r), \(try address(args[args.count - 1])), &sa)) {"]
-            if multicast { l.append("    multicast_by_loopback(&\(r), &sa);") }
-            l.append("    n = \(guarded("sendto(\(r).fd, \(p), \(len), \(f), &sa.sa, sa.len)", [waiting("POLLOUT")]));")
-            l.append("    if (check(n)) returned(integer(n));")
-            l.append("}")
-            return l
-        case "recv", "recvfrom":
-            if case .int(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\");                       /* Python: negative buffersize */"] }
-            let size = try int(args[0])
-            var l = pre + ["buf = room(\(size));"]
-            if name == "recv" {
-                l.append("n = \(guarded("recv(\(r).fd, buf, \(size), \(try flags(1)))", [waiting("POLLIN | POLLPRI")]));")
-                l.append("if (check(n)) returned(bytes(buf, (size_t)n));")
-            } else {
-                l.append("sa.len = sizeof sa.any;")
-                l.append("n = \(guarded("recvfrom(\(r).fd, buf, \(size), \(try flags(1)), &sa.sa, &sa.len)", [waiting("POLLIN | POLLPRI")]));")
-                l.append("if (check(n)) returned(tuple(2, bytes(buf, (size_t)n), address_value(&sa)));")
-            }
-            return l
-        case "recvall":
-            let size = try int(args[0])
-            return pre + ["buf = room(\(size));", "n = recv_all(&\(r), buf, \(size), \(try flags(1)));",
-                          "if (check(n)) returned(bytes(buf, (size_t)n));"]
-        case "shutdown":
-            return ["check(shutdown(\(r).fd, \(try int(args[0]))));"]
-        case "close":
-            return ["check(close_socket(&\(r)));"]
-        case "getsockname", "getpeername":
-            return ["sa.len = sizeof sa.any;", "if (check(\(name)(\(r).fd, &sa.sa, &sa.len))) returned(address_value(&sa));"]
-        case "setsockopt":
-            let level = try int(args[0]), option = try int(args[1])
-            var optName = ""
-            if case .name(let o) = args[1].expr { optName = o }
-            let v = args[2]
-            switch optName {
-            case "SO_LINGER":
-                let on: String, secs: String
-                if case .tuple(let items) = v.expr, items.count == 2 { on = try int(items[0]); secs = try int(items[1]) } else {
-                    let t = try value(v)
-                    on = "as_int(item(\(t), 0))"; secs = "as_int(item(\(t), 1))"
-                }
-                return ["lg.l_onoff = \(on);", "lg.l_linger = \(secs);", "check(setsockopt(\(r).fd, \(level), \(option), &lg, sizeof lg));"]
-            case "SO_RCVTIMEO", "SO_SNDTIMEO":
-                var l: [String]
-                if case .tuple(let items) = v.expr, items.count == 2 {
-                    l = ["tv.tv_sec = \(try int(items[0]));", "tv.tv_usec = \(try int(items[1]));"]
-                } else {
-                    l = ["tv = timeval_of(\(try seconds(v)));"]
-                }
-                return l + ["check(setsockopt(\(r).fd, \(level), \(option), &tv, sizeof tv));"]
-            case "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP":
-                guard case .tuple(let items) = v.expr, items.count == 2, case .string(let group) = items[0].expr, case .string(let ifc) = items[1].expr else { break }
-                return ["inet_pton(AF_INET, \(cString(Array(group.utf8))), &mreq.imr_multiaddr);   /* the group */",
-                        "inet_pton(AF_INET, \(cString(Array(ifc.utf8))), &mreq.imr_interface);   /* joined by this interface */",
-                        "check(setsockopt(\(r).fd, \(level), \(option), &mreq, sizeof mreq));"]
-            case "IP_MULTICAST_IF":
-                guard case .string(let ifc) = v.expr else { break }
-                return ["inet_pton(AF_INET, \(cString(Array(ifc.utf8))), &iface);", "check(setsockopt(\(r).fd, \(level), \(option), &iface, sizeof iface));"]
-            default: break
-            }
-            return ["opt = \(try int(v));", "check(setsockopt(\(r).fd, \(level), \(option), &opt, sizeof opt));"]
-        case "getsockopt":
-            let level = try int(args[0]), option = try int(args[1])
-            var optName = ""
-            if case .name(let o) = args[1].expr { optName = o }
-            switch optName {
-            case "SO_LINGER":
-                return ["optlen = sizeof lg;", "if (check(getsockopt(\(r).fd, \(level), \(option), &lg, &optlen))) returned(tuple(2, integer(lg.l_onoff), integer(lg.l_linger)));"]
-            case "SO_RCVTIMEO", "SO_SNDTIMEO":
-                return ["optlen = sizeof tv;", "if (check(getsockopt(\(r).fd, \(level), \(option), &tv, &optlen))) returned(real((double)tv.tv_sec + (double)tv.tv_usec / 1e6));"]
-            default:
-                return ["optlen = sizeof opt;", "if (check(getsockopt(\(r).fd, \(level), \(option), &opt, &optlen))) returned(integer(opt));"]
-            }
-        case "settimeout":
-            if case .int(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\");                       /* Python: timeout value out of range */"] }
-            if case .float(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\");                       /* Python: timeout value out of range */"] }
-            return ["check(set_timeout(&\(r), \(try seconds(args[0]))));"]
-        case "setblocking":
-            return ["check(set_blocking(&\(r), \(try int(args[0]))));"]
-        case "gettimeout":
-            return ["returned(\(r).timeout < 0 ? none() : real(\(r).timeout));"]
-        case "getblocking":
-            return ["returned(boolean(\(r).timeout != 0));"]
-        case "fileno":
-            return ["returned(integer(\(r).fd));"]
-        default:
-            throw ExportError(message: "`\(name)` has no C equivalent here", location: s.step.location, help: nil)
-        }
-    }
-
-    func function(_ s: StepShape, _ name: String, _ args: [Node], blocks: Bool) throws -> [String] {
-        switch name {
-        case "socket":
-            let family = args.count > 0 ? try int(args[0]) : "AF_INET"
-            let type = args.count > 1 ? try int(args[1]) : "SOCK_STREAM"
-            let proto = args.count > 2 ? try int(args[2]) : "0"
-            var made: [String] = []
-            let t = target(s, 0, "socket", &made)
-            return ["fd = socket(\(family), \(type), \(proto));"] + adopting(t, made)
-        case "socketpair":
-            let family = args.count > 0 ? try int(args[0]) : "AF_UNIX"
-            let type = args.count > 1 ? try int(args[1]) : "SOCK_STREAM"
-            let proto = args.count > 2 ? try int(args[2]) : "0"
-            var made: [String] = []
-            let a = target(s, 0, "pair", &made)
-            var l = ["if (check(socketpair(\(family), \(type), \(proto), pair))) {"]
-            l += made.map { "    " + $0 }
-            l.append("    adopt(\(a), pair[0]);")
-            var made2: [String] = []
-            let b = target(s, 1, "pair", &made2)
-            l += made2.map { "    " + $0 }
-            l.append("    adopt(\(b), pair[1]);")
-            l.append("}")
-            return l
-        case "create_server":
-            var made: [String] = []
-            let t = target(s, 0, "server", &made)
-            return ["fd = create_server(\(try address(args[0])));"] + adopting(t, made)
-        case "create_connection":
-            var made: [String] = []
-            let t = target(s, 0, "client", &made)
-            let timeout = args.count > 1 ? try seconds(args[1]) : "-1"
-            return ["fd = create_connection(\(try address(args[0])), \(timeout));"] + adopting(t, made, then: args.count > 1 ? ["set_timeout(\(t), \(timeout));"] : [])
-        case "gethostname":
-            return ["if (check(gethostname(hostname, sizeof hostname))) returned(text(hostname));"]
-        case "getaddrinfo":
-            let family = args.count > 2 ? try int(args[2]) : "AF_UNSPEC"
-            let type = args.count > 3 ? try int(args[3]) : "0"
-            return ["returned(lookup(\(try value(args[0])), \(try value(args[1])), \(family), \(type)));   /* getaddrinfo(), as a list */"]
-        case "getservbyname":
-            let service: String
-            if case .string(let sv) = args[0].expr { service = cString(Array(sv.utf8)) } else { service = "(char *)(\(try value(args[0]))).bytes" }
-            var proto = "NULL"
-            if args.count > 1 { if case .string(let p) = args[1].expr { proto = cString(Array(p.utf8)) } else { proto = "(char *)(\(try value(args[1]))).bytes" } }
-            return ["service = getservbyname(\(service), \(proto));",
-                    "if (service) returned(integer(ntohs((unsigned short)service->s_port)));",
-                    "else fail(\"OSError\");                    /* Python: OSError: service/proto not found */"]
-        case "select":
-            var l: [String] = []
-            for i in 0..<3 { l.append("lists[\(i)] = \(try value(args[i]));") }
-            let timeout = blocks ? "0" : (args.count > 3 ? try seconds(args[3]) : "-1")
-            l.append("returned(select_ready(lists, \(timeout), \(blocks ? 1 : 0)));\(blocks ? "   /* a zero timeout: nothing ready means it would wait */" : "")")
-            return l
-        default:
-            throw ExportError(message: "`\(name)()` has no C equivalent here", location: s.step.location, help: nil)
-        }
+    static let expectNothing = "expect_nothing()"
+    static let expectOK = "expect_ok()"
+    static let expectEOF = "expect_eof()"
+    static let expectBlocks = "expect_blocks()"
+    static let expectTimeout = "expect_timeout()"
+    static func expectValue(_ v: String, _ text: String) -> String { "expect_value(\(v), \(text))" }
+    static func expectError(_ name: String, _ errnos: [String]) -> String {
+        "expect_error(\(string(name)), \(string(errnos.joined(separator: " "))))"
     }
 }

@@ -1,3 +1,4 @@
+import Runner
 import ScenarioFormat
 
 /// The languages a lesson or scenario can be exported to.
@@ -21,6 +22,26 @@ public struct ExportError: Error, Sendable {
     public var help: String?
 }
 
+/// The Export module: a lesson as a program in Python, C or Swift.
+///
+/// Each call is defined once, in `CallDefinition.all` (Sources/ScenarioFormat/CallTable.swift): its
+/// Python spelling and its one C-and-Swift form live there, next to its arguments and its
+/// explanation. Here are only the emitters: `PythonExporter` (the harness and Python's spelling),
+/// `PlainPythonExporter` (the beginner's program), and `NativeWriter`, which writes every step for
+/// C and Swift through a `Dialect` (`CDialect` in CExporter.swift, `SwiftDialect` in
+/// SwiftExporter.swift: spellings, the runtime the program starts with, `main`).
+///
+/// Adding a call touches: Sources/ScenarioFormat/CallTable.swift (its definition: parser, checker,
+/// explanation, Python, C and Swift), Sources/Runner/Calls.swift (what it does on real sockets), and
+/// Sources/Sockets/SocketCalls.swift only for a system call not wrapped yet; then its tests
+/// (Tests/ExportTests/ExportAgreementTests.swift runs it in every language against the runner).
+/// A call that needs a new helper in an exported program's runtime also touches that runtime
+/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`). Optional, where the
+/// generic words are not enough: its own sentence in Sources/Explain/Explainer.swift (otherwise the
+/// definition's summary explains it), its arrow in Sources/Render/DiagramModel.swift (otherwise a
+/// dot on its socket's line), grader wording in Sources/Grader/Messages.swift, and its word in
+/// Fuzz/steps.dict.
+///
 /// Turns a checked document into one complete, runnable program that makes the same calls in the
 /// same order and checks the same expectations. Every exported program prints one line per step,
 /// `step N: OUTCOME`, where OUTCOME is `ok` (maybe followed by the value), an errno name
@@ -28,12 +49,15 @@ public struct ExportError: Error, Sendable {
 /// expectation does not hold adds `-- expected …`. The exit status is 0 when every step did what
 /// the file expects, 1 otherwise.
 public enum Exporter {
-    public static func export(_ document: Document, language: ExportLanguage) -> Result<String, ExportError> {
+    /// `plain`: for Python, the program a beginner would write instead (no harness, no checks;
+    /// see `PlainPythonExporter`).
+    public static func export(_ document: Document, language: ExportLanguage, plain: Bool = false) -> Result<String, ExportError> {
         do {
             switch language {
+            case .python where plain: return .success(try PlainPythonExporter(document).program())
             case .python: return .success(try PythonExporter(document).program())
-            case .c: return .success(try CExporter(document).program())
-            case .swift: return .success(try SwiftExporter(document).program())
+            case .c: return .success(try NativeWriter<CDialect>.program(document))
+            case .swift: return .success(try NativeWriter<SwiftDialect>.program(document))
             }
         } catch let e as ExportError {
             return .failure(e)
@@ -59,6 +83,8 @@ struct StepShape {
         case attribute(receiver: String, name: String)
         /// A name read back to check it (`data -> b"ping"`).
         case name(String)
+        /// A plain value, named or shown (`PORT = 0`; later uses of `PORT` are written as its value).
+        case value(Node)
     }
     var number: Int
     var step: Step
@@ -75,6 +101,8 @@ struct StepShape {
             kind = .attribute(receiver: n, name: attr)
         } else if case .name(let n) = step.call.expr {
             kind = .name(n)
+        } else if NamedValues.literal(step.call) != nil {
+            kind = .value(step.call)
         } else {
             throw ExportError(message: "this step is not a call the exporter knows", location: step.location,
                               help: "a step is `name.call(...)`, `function(...)` or `name.attribute`")
@@ -90,53 +118,41 @@ struct StepShape {
         }
     }
 
-    /// Where an address argument sits, by call.
-    static func addressArgument(_ call: String, argCount: Int) -> Int? {
-        switch call {
-        case "bind", "connect", "connect_ex", "create_connection", "create_server": return 0
-        case "sendto": return argCount - 1
+    /// The call the step makes (`connect`), and its arguments; nil for an attribute or a name.
+    var callName: String {
+        switch kind {
+        case .method(_, let name, _), .function(let name, _), .attribute(_, let name): return name
+        case .name(let n): return n
+        case .value: return "value"
+        }
+    }
+    var arguments: [Node]? {
+        switch kind {
+        case .method(_, _, let args), .function(_, let args): return args
         default: return nil
         }
     }
+
+    /// The call's one definition (a method only on a socket, a function only alone).
+    var definition: CallDefinition? {
+        switch kind {
+        case .method(_, let name, _): return Vocabulary.call(name).flatMap { $0.receiver == .socket ? $0 : nil }
+        case .function(let name, _): return Vocabulary.call(name).flatMap { $0.receiver == .function ? $0 : nil }
+        default: return nil
+        }
+    }
+
+    /// Where the address argument sits, if the call takes one.
+    var addressArgument: Int? { definition?.addressArgument(count: arguments?.count ?? 0) }
 }
 
 /// TCP state names and the other names `.state` reads, written as text in exported programs.
 let stateNames: Set<String> = ["ESTABLISHED", "SYN_SENT", "SYN_RECV", "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSED",
                                "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "LISTENING", "CONNECTED", "UNCONNECTED", "BOUND", "UNBOUND"]
 
-/// Python's `repr` of bytes and strings, shared by the exporters.
-func pyBytes(_ b: [UInt8]) -> String {
-    var s = "b'"
-    for c in b {
-        switch c {
-        case 92: s += "\\\\"
-        case 39: s += "\\'"
-        case 10: s += "\\n"
-        case 13: s += "\\r"
-        case 9: s += "\\t"
-        case 32..<127: s += String(UnicodeScalar(c))
-        default: s += "\\x" + (c < 16 ? "0" : "") + String(c, radix: 16)
-        }
-    }
-    return s + "'"
-}
-
-func pyString(_ str: String) -> String {
-    var s = "'"
-    for ch in str.unicodeScalars {
-        switch ch {
-        case "\\": s += "\\\\"
-        case "'": s += "\\'"
-        case "\n": s += "\\n"
-        case "\r": s += "\\r"
-        case "\t": s += "\\t"
-        default:
-            if ch.value < 32 || ch.value == 127 { s += "\\x" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16) }
-            else { s.unicodeScalars.append(ch) }
-        }
-    }
-    return s + "'"
-}
+/// Python's `repr` of bytes and strings (the runner's own, so exports and explanations agree).
+func pyBytes(_ b: [UInt8]) -> String { Value.pythonRepr(bytes: b) }
+func pyString(_ s: String) -> String { Value.pythonRepr(string: s) }
 
 /// A C (and Swift) string literal for bytes: printable ASCII kept, the rest as \x escapes.
 func cBytes(_ b: [UInt8]) -> String {

@@ -20,6 +20,7 @@ struct LessonNames {
             switch s.kind {
             case .method(let r, "settimeout", _): timed.insert(r)
             case .function("create_connection", let args) where args.count > 1: s.step.targets.first.map { _ = timed.insert($0) }
+            case .method(let r, "dup", _) where timed.contains(r): s.step.targets.first.map { _ = timed.insert($0) }
             default: break
             }
             let made = LessonNames.socketTargets(s)
@@ -29,14 +30,10 @@ struct LessonNames {
         }
     }
 
-    /// Which of a step's targets receive sockets.
+    /// Which of a step's targets receive sockets (what the call's definition returns).
     static func socketTargets(_ s: StepShape) -> Set<Int> {
-        switch s.kind {
-        case .function("socket", _), .function("create_connection", _), .function("create_server", _): return [0]
-        case .function("socketpair", _): return [0, 1]
-        case .method(_, "accept", _): return [0]
-        default: return []
-        }
+        guard let returns = s.definition?.returns else { return [] }
+        return returns.socketTargets
     }
 
     func isSocket(_ name: String) -> Bool { sockets.contains(name) }
@@ -110,7 +107,7 @@ func identifier(_ name: String, reserved: Set<String>) -> String {
 
 /// Text safe inside a C or Swift block comment: no `*/`, no nested `/*`, no `??` trigraphs.
 func commentSafe(_ s: String) -> String {
-    s.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "/*", with: "/ *").replacingOccurrences(of: "??", with: "? ?")
+    s.replacingAll("*/", with: "* /").replacingAll("/*", with: "/ *").replacingAll("??", with: "? ?")
 }
 
 /// A step's expected value as the lesson wrote it, for the report line (`-- expected b'Hello'`).

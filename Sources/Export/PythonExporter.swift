@@ -9,7 +9,7 @@ struct PythonExporter {
     func program() throws -> String {
         let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
         var out = "#!/usr/bin/env python3\n"
-        out += "\"\"\"\(document.title.replacingOccurrences(of: "\"\"\"", with: "'''")): exported by `sockstep export --lang python \(document.path)`.\n\n"
+        out += "\"\"\"\(document.title.replacingAll("\"\"\"", with: "'''")): exported by `sockstep export --lang python \(document.path)`.\n\n"
         if let s = document.meta("summary") { out += s + "\n\n" }
         out += """
         Makes the lesson's calls in the same order on real loopback sockets and checks the same
@@ -57,29 +57,22 @@ struct PythonExporter {
         var attemptOn: String?
         switch s.kind {
         case .method(let receiver, let name, let args):
-            var a = try args.enumerated().map { i, n in
-                StepShape.addressArgument(name, argCount: args.count) == i ? try address(n) : try expr(n)
-            }
-            if name == "sendto", a.count == 2 { a = [a[0], a[1]] }
-            if name == "setsockopt" || name == "getsockopt" || name == "recvall" {
-                // Python wants packed structs for some options: helpers take sockstep's values.
+            let a = try arguments(s, args)
+            if s.definition?.python == .helper {
+                // Python wants packed structs for some options, or a loop: helpers take sockstep's values.
                 call = "\(name)(\(([receiver] + a).joined(separator: ", ")))"
             } else {
                 call = "\(receiver).\(name)(\(a.joined(separator: ", ")))"
             }
-            attemptOn = receiver
+            if s.definition?.attempts == true { attemptOn = receiver }
         case .function(let name, let args):
-            var a = try args.enumerated().map { i, n in
-                StepShape.addressArgument(name, argCount: args.count) == i ? try address(n) : try expr(n)
-            }
-            if name == "select" {
-                if s.step.expectation == .blocks {
-                    // Proven without waiting: a zero timeout, and nothing ready means it would wait.
-                    a = Array(a.prefix(3)) + ["0"]
-                    call = "nothing_ready(select.select(\(a.joined(separator: ", "))))"
-                } else {
-                    call = "select.select(\(a.joined(separator: ", ")))"
-                }
+            var a = try arguments(s, args)
+            if name == "select", s.step.expectation == .blocks {
+                // Proven without waiting: a zero timeout, and nothing ready means it would wait.
+                a = Array(a.prefix(3)) + ["0"]
+                call = "nothing_ready(select.select(\(a.joined(separator: ", "))))"
+            } else if case .function(let module)? = s.definition?.python {
+                call = "\(module).\(name)(\(a.joined(separator: ", ")))"
             } else {
                 call = "socket.\(name)(\(a.joined(separator: ", ")))"
             }
@@ -87,12 +80,19 @@ struct PythonExporter {
             call = try attribute(receiver, name, want: s.step.expectation)
         case .name(let n):
             call = n
+        case .value(let n):
+            call = try expr(n)
         }
         var args = "\(s.number), lambda: \(call)"
         if let e = s.step.expectation { args += ", " + (try expectation(e)) }
         if s.step.expectation == .blocks, let r = attemptOn { args += ", attempt_on=\(r)" }
         let targets = s.assigns ? s.step.targets.joined(separator: ", ") + " = " : ""
         return comment + "\n    " + targets + "step(\(args))\n"
+    }
+
+    /// A call's arguments in Python, its address (a Unix-domain path) in the run's own directory.
+    func arguments(_ s: StepShape, _ args: [Node]) throws -> [String] {
+        try args.enumerated().map { i, n in s.addressArgument == i ? try address(n) : try expr(n) }
     }
 
     func describe(_ e: Expectation) -> String {

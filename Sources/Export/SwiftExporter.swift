@@ -4,72 +4,39 @@ import ScenarioFormat
 /// runtime at the top (values shaped like Python's, addresses, the kernel's view, printing
 /// outcomes), then `lesson()` with one commented block per step making the real call. It prints the
 /// same `step N: OUTCOME` lines as the Python and C exports.
-struct SwiftExporter {
-    let document: Document
-    init(_ document: Document) { self.document = document }
-
-    func program() throws -> String {
-        let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
-        let names = LessonNames(shapes)
-        let writer = SwiftStepWriter(document: document, names: names)
-        var body = ""
-        for block in document.blocks {
-            switch block {
-            case .heading(let text, _, _):
-                body += "\n    // ---- \(text)\n"
-            case .prose(let text, _):
-                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("<!--") }.map(String.init)
-                while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-                while let first = lines.first, first.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeFirst() }
-                guard !lines.isEmpty else { continue }
-                body += "\n" + lines.map { $0.isEmpty ? "    //" : "    // " + $0 }.joined(separator: "\n") + "\n"
-            case .steps(let steps, _):
-                for step in steps {
-                    guard let shape = shapes.first(where: { $0.step.location == step.location }) else { continue }
-                    body += writer.code(shape)
-                }
-            }
-        }
-        var out = "// \(document.title): exported by `sockstep export --lang swift \(document.path)`.\n"
-        if let s = document.meta("summary") { out += "//\n// \(s)\n" }
-        out += """
-        //
-        // Makes the lesson's calls in the same order on real loopback sockets and checks the same
-        // expectations. Prints one line per step: `step N: ok`, `step N: ECONNREFUSED`, `step N: blocks`...
-        // Exit status 0 when every step did what the lesson expects.
-        //
-        //     swiftc -o lesson lesson.swift && ./lesson      (or: swift lesson.swift)
-
-
-        """
-        out += SwiftExporter.runtime
-        out += "\n// ======================================================================================\n"
-        out += "// The lesson's names: a `Sock` for each socket, a `Value` for everything else.\n"
-        out += "// ======================================================================================\n\n"
-        for s in names.sockets { out += "let \(writer.sock(s)) = Sock(\(swiftString(s)))\n" }
-        for v in names.values { out += "nonisolated(unsafe) var \(writer.val(v)) = Value.none\n" }
-        out += "\nfunc lesson() {\n"
-        let scratch: [(String, String)] = [
-            ("sa", "var sa = Address()                       // an address for bind, connect, accept..."),
-            ("fd", "var fd: Int32 = -1                       // a new descriptor"),
-            ("n", "var n = 0                                // bytes sent or received"),
-            ("buf", "var buf: [UInt8] = []                    // where recv() puts the bytes"),
-            ("payload", "var payload: [UInt8] = []                // bytes to send"),
-            ("pair", "var pair: [Int32] = [-1, -1]             // socketpair()'s two descriptors"),
-            ("opt", "var opt: Int32 = 0                       // an integer socket option"),
-            ("optlen", "var optlen = socklen_t(0)"),
-            ("lg", "var lg = linger()"),
-            ("tv", "var tv = timeval()"),
-            ("mreq", "var mreq = ip_mreq()"),
-            ("iface", "var iface = in_addr()"),
-            ("hostname", "var hostname = [CChar](repeating: 0, count: 256)"),
-        ]
-        let code = body.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
-        for (name, decl) in scratch where containsWord(code, name) { out += "    " + decl + "\n" }
-        out += body
-        out += "}\n\nstart()\nlesson()\nexit(finish(\(shapes.count)))\n"
-        return out
+extension SwiftDialect {
+    static func commentBlock(_ lines: [String]) -> String {
+        lines.map { $0.isEmpty ? "//" : "// " + $0 }.joined(separator: "\n") + "\n\n"
     }
+    static func banner(_ text: String) -> String {
+        let rule = "// " + String(repeating: "=", count: 86)
+        return "\n\(rule)\n// \(text)\n\(rule)\n\n"
+    }
+    static let buildCommand = "swiftc -o lesson lesson.swift && ./lesson      (or: swift lesson.swift)"
+    static let languageFlag = "swift"
+    static func declareSocket(_ variable: String, _ name: String) -> String { "let \(variable) = Sock(\(swiftString(name)))\n" }
+    static func declareValue(_ variable: String) -> String { "nonisolated(unsafe) var \(variable) = Value.none\n" }
+    static let mainOpen = "\nfunc lesson() {\n"
+    static let mainStart = ""
+    static func mainClose(_ count: Int) -> String { "}\n\nstart()\nlesson()\nexit(finish(\(count)))\n" }
+    static func withoutComments(_ body: String) -> String {
+        body.split(separator: "\n").filter { !$0.drop(while: { $0 == " " }).hasPrefix("//") }.joined(separator: "\n")
+    }
+    static let scratch: [(String, String)] = [
+        ("sa", "var sa = Address()                       // an address for bind, connect, accept..."),
+        ("fd", "var fd: Int32 = -1                       // a new descriptor"),
+        ("n", "var n = 0                                // bytes sent or received"),
+        ("buf", "var buf: [UInt8] = []                    // where recv() puts the bytes"),
+        ("payload", "var payload: [UInt8] = []                // bytes to send"),
+        ("pair", "var pair: [Int32] = [-1, -1]             // socketpair()'s two descriptors"),
+        ("opt", "var opt: Int32 = 0                       // an integer socket option"),
+        ("optlen", "var optlen = socklen_t(0)"),
+        ("lg", "var lg = linger()"),
+        ("tv", "var tv = timeval()"),
+        ("mreq", "var mreq = ip_mreq()"),
+        ("iface", "var iface = in_addr()"),
+        ("hostname", "var hostname = [CChar](repeating: 0, count: 256)"),
+    ]
 
     static let runtime = #"""
 import Glibc
@@ -374,7 +341,7 @@ func setTimeout(_ s: Sock, _ seconds: Double) -> Int32 {
 }
 
 /// Python's setblocking(False) is fcntl(fd, F_SETFL, flags | O_NONBLOCK).
-func setBlocking(_ s: Sock, _ on: Bool) -> Int32 { setTimeout(s, on ? -1 : 0) }
+func setBlocking(_ s: Sock, _ on: Int32) -> Int32 { setTimeout(s, on != 0 ? -1 : 0) }
 
 /// Before a call on a socket with a timeout: waits until it is ready, or sets `timeout`.
 func waitReady(_ s: Sock, _ events: Int32) -> Bool {
@@ -397,11 +364,11 @@ func finishConnect(_ s: Sock, _ r: Int32) -> Int32 {
 }
 
 /// There is no sendall(): send() may take only part of the bytes, so loop until all are in.
-func sendAll(_ s: Sock, _ data: [UInt8], _ flags: Int32) -> Int {
+func sendAll(_ s: Sock, _ data: [UInt8], _ count: Int, _ flags: Int32) -> Int {
     var sent = 0
-    while sent < data.count {
+    while sent < count {
         if !waitReady(s, Int32(POLLOUT)) { return -1 }
-        let n = data[sent...].withUnsafeBytes { send(s.fd, $0.baseAddress, $0.count, flags) }
+        let n = data[sent..<count].withUnsafeBytes { send(s.fd, $0.baseAddress, $0.count, flags) }
         if n < 0 { return -1 }
         sent += n
     }
@@ -409,17 +376,16 @@ func sendAll(_ s: Sock, _ data: [UInt8], _ flags: Int32) -> Int {
 }
 
 /// The loop every tutorial writes: recv() until n bytes have arrived or the peer closed.
-func recvAll(_ s: Sock, _ n: Int, _ flags: Int32) -> [UInt8]? {
-    var data: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: max(1, n))
-    while data.count < n {
-        if !waitReady(s, Int32(POLLIN)) { return nil }
-        let k = recv(s.fd, &buf, n - data.count, flags)
-        if k < 0 { return nil }
+func recvAll(_ s: Sock, _ buf: UnsafeMutableRawPointer, _ n: Int, _ flags: Int32) -> Int {
+    var got = 0
+    while got < n {
+        if !waitReady(s, Int32(POLLIN)) { return -1 }
+        let k = recv(s.fd, buf + got, n - got, flags)
+        if k < 0 { return -1 }
         if k == 0 { break }
-        data += buf[..<k]
+        got += k
     }
-    return data
+    return got
 }
 
 /// Python's settimeout() value as a timeval, for SO_RCVTIMEO and SO_SNDTIMEO.
@@ -864,386 +830,83 @@ func swiftBytes(_ b: [UInt8]) -> String {
     return "[" + b.map { "0x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ", ") + "] as [UInt8]"
 }
 
-/// Writes one step as Swift.
-struct SwiftStepWriter {
-    let document: Document
-    let names: LessonNames
-    let multicast: Bool
+/// How Swift writes what `NativeWriter` writes for both languages.
+enum SwiftDialect: Dialect {
+    static let isC = false
+    static let languageName = "Swift"
+    static var reserved: Set<String> { swiftReservedNames }
 
-    init(document: Document, names: LessonNames) {
-        self.document = document
-        self.names = names
-        multicast = document.steps.contains { $0.source.contains("MULTICAST") || $0.source.contains("MEMBERSHIP") || $0.source.contains("\"22") || $0.source.contains("\"23") }
+    static func string(_ s: String) -> String { swiftString(s) }
+    static func comment(_ text: String) -> String { "// " + text }
+    static func stmt(_ e: String) -> String { e }
+    static func discard(_ e: String) -> String { "_ = " + e }
+    static func ifThen(_ condition: String, _ body: [String]) -> [String] {
+        if body.count == 1, !body[0].contains("//"), condition.count + body[0].count < 72 { return ["if \(condition) { \(body[0]) }"] }
+        return ["if \(condition) {"] + body.map { "    " + $0 } + ["}"]
     }
-
-    func sock(_ n: String) -> String { identifier(n, reserved: swiftReservedNames) }
-    func val(_ n: String) -> String { identifier(names.isSocket(n) ? n + "_value" : n, reserved: swiftReservedNames) }
-
-    func code(_ s: StepShape) -> String {
-        var head = "\n    // step \(s.number) (line \(s.step.location.line)): \(s.step.source)"
-        if let c = s.step.comment { head += "   # " + c }
-        head += "\n"
-        if let note = s.packetsNote { head += "    // \(note)\n" }
-        var lines: [String]
-        do {
-            lines = try body(s)
-        } catch let e as ExportError {
-            lines = ["// not supported in Swift export: \(e.message)", "fail(\"unsupported\")"]
-        } catch {
-            lines = ["// not supported in Swift export", "fail(\"unsupported\")"]
-        }
-        return head + "    begin(\(s.number))\n" + lines.map { "    " + $0 + "\n" }.joined() + "    if !end(\(expectation(s.step.expectation))) { return }\n"
+    /// The runtime's names in Swift's camel case: `to_address` is `toAddress`.
+    static func helper(_ name: String) -> String {
+        let parts = name.split(separator: "_")
+        return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
     }
+    static func cast(_ type: String, _ e: String) -> String { "\(type)(\(e))" }
+    static func size(of variable: String, _ type: String) -> String { "socklen_t(MemoryLayout<\(type == "int" ? "Int32" : type)>.size)" }
+    static func ref(_ variable: String) -> String { variable }
+    static let okCondition = "ok"
 
-    func expectation(_ e: Expectation?) -> String {
-        guard let e else { return ".nothing" }
-        switch e {
-        case .ok: return ".ok"
-        case .eof: return ".eof"
-        case .blocks: return ".blocks"
-        case .timeout: return ".timeout"
-        case .value(let n):
-            return ".value(\((try? value(n, pattern: true)) ?? ".any"), \(swiftString(expectationText(e, document))))"
-        case .error(let name, let errnos, _):
-            return ".error(\(swiftString(name)), [\(errnos.map(swiftString).joined(separator: ", "))])"
-        case .pythonError(let name, _):
-            return ".error(\(swiftString(name)), [\(swiftString(name))])"
-        }
+    static func intValue(_ e: String) -> String { Int(e) != nil ? ".int(\(e))" : ".int(Int(\(e)))" }
+    static func floatValue(_ e: String) -> String { ".float(\(e))" }
+    static func boolValue(_ e: String) -> String { ".bool(\(e))" }
+    static let noneValue = "Value.none"
+    static let anyValue = ".any"
+    static func textValue(_ s: String) -> String { ".str(\(swiftString(s)))" }
+    static func bytesValue(_ b: [UInt8]) -> String { ".bytes(\(swiftBytes(b)))" }
+    static func constantValue(_ name: String) -> String { ".int(Int(\(name)))" }
+    static func socketValue(_ ref: String) -> String { ".socket(\(ref))" }
+    static func tupleValue(_ items: [String]) -> String { ".tuple([\(items.joined(separator: ", "))])" }
+    static func listValue(_ items: [String]) -> String { ".list([\(items.joined(separator: ", "))])" }
+    static func ipValue(_ host: String, _ port: Int) -> String { "ip(\(swiftString(host)), \(port))" }
+    static func binary(_ op: Expr.BinaryOp, _ a: String, _ b: String) -> String {
+        op == .power ? "power(\(a), \(b))" : "(\(a) \(op.rawValue) \(b))"
     }
+    static func negate(_ a: String) -> String { "-(\(a))" }
 
-    // MARK: expressions
-
-    func value(_ n: Node, pattern: Bool = false) throws -> String {
-        switch n.expr {
-        case .int(let v): return ".int(\(v))"
-        case .float(let d): return ".float(\(d))"
-        case .string(let s): return ".str(\(swiftString(s)))"
-        case .bytes(let b): return ".bytes(\(swiftBytes(b)))"
-        case .bool(let b): return ".bool(\(b))"
-        case .none: return "Value.none"
-        case .name(let name):
-            if pattern && name == "_" { return ".any" }
-            if pattern && stateNames.contains(name) { return ".str(\"\(name == "SYN_RECEIVED" ? "SYN_RECV" : name)\")" }
-            if isConstant(name) { return ".int(Int(\(name)))" }
-            if names.isSocket(name) { return ".socket(\(sock(name)))" }
-            return val(name)
-        case .attribute(let base, let attr):
-            if case .name("socket") = base.expr { return ".int(Int(\(attr)))" }
-            guard case .name(let r) = base.expr else {
-                throw ExportError(message: "only a socket's name may have an attribute here", location: n.location, help: nil)
-            }
-            return try attribute(r, attr, want: nil)
-        case .call:
-            throw ExportError(message: "a call inside an argument cannot be exported", location: n.location, help: "make it a step of its own and name its result")
-        case .tuple(let items):
-            if !pattern, items.count == 2, case .string(let h) = items[0].expr, case .int(let p) = items[1].expr { return "ip(\(swiftString(h)), \(p))" }
-            return ".tuple([\(try items.map { try value($0, pattern: pattern) }.joined(separator: ", "))])"
-        case .list(let items):
-            return ".list([\(try items.map { try value($0, pattern: pattern) }.joined(separator: ", "))])"
-        case .binary(let op, let a, let b):
-            let x = try value(a, pattern: pattern), y = try value(b, pattern: pattern)
-            switch op {
-            case .add: return "(\(x) + \(y))"
-            case .multiply: return "(\(x) * \(y))"
-            case .power: return "power(\(x), \(y))"
-            case .bitOr: return "(\(x) | \(y))"
-            }
-        case .negate(let a): return "-(\(try value(a, pattern: pattern)))"
-        }
+    static let addressValue = "addressValue(sa)"
+    static let addressArg = "sa"
+    static func withAddress(_ function: String, _ lead: String) -> String { "sa.with { \(function)(\(lead), $0, $1) }" }
+    static func receivingAddress(_ function: String, _ lead: String) -> (before: [String], call: String) {
+        ([], "sa.receive { \(function)(\(lead), $0, $1) }")
     }
-
-    func isConstant(_ name: String) -> Bool {
-        name.first?.isUppercase == true && name.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } && !stateNames.contains(name)
+    static func buffer(size: String, literal: Bool) -> (before: [String], pointer: String, length: String, guard: String?) {
+        (["buf = [UInt8](repeating: 0, count: \(literal ? size : "Int(\(size))"))"], "&buf", "buf.count", literal ? nil : "ok")
     }
-
-    /// An Int32 argument: a literal or a constant as written, else read from a value.
-    func int(_ n: Node) throws -> String {
-        switch n.expr {
-        case .int(let v): return String(v)
-        case .bool(let b): return b ? "1" : "0"
-        case .name(let name) where isConstant(name): return name
-        case .attribute(let base, let attr): if case .name("socket") = base.expr { return attr }
-        case .binary(.bitOr, let a, let b): return "\(try int(a)) | \(try int(b))"
-        case .negate(let a): if case .int(let v) = a.expr { return "-\(v)" }
-        default: break
-        }
-        return "asInt(\(try value(n)))"
+    static func received(_ n: String) -> String { ".bytes(Array(buf[..<\(n)]))" }
+    static func payload(literal: [UInt8]?, value: String?) -> (before: [String], pointer: String, length: String, guard: String?) {
+        if let b = literal { return (["payload = \(swiftBytes(b))"], "payload", "payload.count", nil) }
+        return (["payload = asBytes(\(value ?? "Value.none")) ?? []"], "payload", "payload.count", "ok")
     }
-
-    func seconds(_ n: Node) throws -> String {
-        switch n.expr {
-        case .int(let v) where v >= 0: return "\(v)"
-        case .float(let d) where d >= 0: return "\(d)"
-        case .none: return "-1"
-        default: return "asSeconds(\(try value(n)))"
-        }
-    }
-
-    func payload(_ n: Node) throws -> String {
-        if case .bytes(let b) = n.expr { return "payload = \(swiftBytes(b))" }
-        return "payload = asBytes(\(try value(n))) ?? []"
-    }
-
-    func attribute(_ r: String, _ name: String, want: String?) throws -> String {
-        guard names.isSocket(r) else {
-            throw ExportError(message: "`\(r)` is not a socket, so it has no `.\(name)`", location: SourceLocation(line: 1, column: 1), help: nil)
-        }
-        let s = sock(r)
-        switch name {
-        case "address": return "addressOf(\(s))"
-        case "peer": return "peerOf(\(s))"
-        case "state": return want.map { "stateOf(\(s), \"\($0)\")" } ?? "stateOf(\(s))"
-        case "readable": return "readableOf(\(s))"
-        case "unacked": return "unackedOf(\(s))"
-        case "pending": return "pendingOf(\(s))"
-        case "backlog": return "backlogOf(\(s))"
-        case "family": return ".int(Int(\(s).family))"
-        case "type": return ".int(Int(\(s).type))"
-        case "closed": return ".bool(\(s).fd < 0)"
-        default:
-            throw ExportError(message: "the attribute `.\(name)` has no Swift equivalent here", location: SourceLocation(line: 1, column: 1), help: nil)
-        }
-    }
-
-    // MARK: steps
-
-    /// Where a socket-making call's result goes: the lesson's name, or an unnamed socket.
-    func target(_ s: StepShape, _ index: Int, _ what: String) -> (name: String, make: [String]) {
-        if s.assigns, index < s.step.targets.count { return (sock(s.step.targets[index]), []) }
+    static func waiting(_ ref: String, _ events: String) -> String { "waitReady(\(ref), Int32(\(events)))" }
+    static func unnamed(_ index: Int, _ what: String) -> (ref: String, make: [String]) {
         let local = index == 0 ? "spare" : "spare\(index + 1)"
         return (local, ["let \(local) = Sock(\"\(what)\")   // a socket the lesson did not name"])
     }
+    static func stateOf(_ ref: String, want: String?) -> String { want.map { "stateOf(\(ref), \"\($0)\")" } ?? "stateOf(\(ref))" }
 
-    func adopting(_ t: (name: String, make: [String]), then: [String] = []) -> [String] {
-        if t.make.isEmpty && then.isEmpty { return ["if check(fd) { adopt(\(t.name), fd) }"] }
-        return ["if check(fd) {"] + t.make.map { "    " + $0 } + ["    adopt(\(t.name), fd)"] + then.map { "    " + $0 } + ["}"]
+    static func heading(_ text: String) -> String { "\n    // ---- \(text)\n" }
+    static func prose(_ lines: [String]) -> String { "\n" + lines.map { $0.isEmpty ? "    //" : "    // " + $0 }.joined(separator: "\n") + "\n" }
+    static func stepHead(_ number: Int, line: Int, source: String, comment: String?) -> String {
+        "\n    // step \(number) (line \(line)): \(source)\(comment.map { "   # " + $0 } ?? "")\n"
     }
+    static func begin(_ number: Int) -> String { "begin(\(number))" }
+    static func end(_ expectation: String) -> String { "if !end(\(expectation)) { return }" }
 
-    func body(_ s: StepShape) throws -> [String] {
-        var lines: [String] = []
-        let blocks = s.step.expectation == .blocks
-        switch s.kind {
-        case .method(let r, let name, let args):
-            guard names.isSocket(r) else {
-                throw ExportError(message: "`\(r)` is not a socket, so it has no `\(name)`", location: s.step.location, help: nil)
-            }
-            lines = try method(s, sock(r), name, args, blocks: blocks, timed: names.timedBefore[s.number]?.contains(r) ?? false)
-        case .function(let name, let args):
-            lines = try function(s, name, args, blocks: blocks)
-        case .attribute(let r, let name):
-            var want: String?
-            if case .value(let n)? = s.step.expectation, case .name(let st) = n.expr, stateNames.contains(st) {
-                want = st == "SYN_RECEIVED" ? "SYN_RECV" : st
-            }
-            lines = ["returned(\(try attribute(r, name, want: want)))"]
-        case .name(let n):
-            lines = ["returned(\(names.isSocket(n) ? ".socket(\(sock(n)))" : val(n)))"]
-        }
-        let made = LessonNames.socketTargets(s)
-        let valueTargets = s.step.targets.enumerated().filter { !made.contains($0.offset) }
-        if s.assigns, !valueTargets.isEmpty, !(s.step.call.methodCall?.method == "accept") {
-            if s.step.targets.count == 1 {
-                lines.append("if ok { \(val(s.step.targets[0])) = result }")
-            } else {
-                lines.append("if ok {")
-                for (i, t) in valueTargets { lines.append("    \(val(t)) = item(result, \(i))") }
-                lines.append("}")
-            }
-        }
-        return lines
-    }
-
-    func method(_ s: StepShape, _ r: String, _ name: String, _ args: [Node], blocks: Bool, timed: Bool) throws -> [String] {
-        var pre: [String] = []
-        if blocks && ["accept", "connect", "connect_ex", "send", "sendall", "sendto", "recv", "recvfrom", "recvall"].contains(name) {
-            pre.append("trying(\(r))                              // would it wait? a non-blocking attempt tells")
-        }
-        let dontwait = blocks ? " | MSG_DONTWAIT" : ""
-        func flags(_ i: Int) throws -> String {
-            if i < args.count { return try int(args[i]) + dontwait }
-            return blocks ? "MSG_DONTWAIT" : "0"
-        }
-        func guarded(_ call: String, _ events: String, literal: Bool = true) -> String {
-            if timed { return "waitReady(\(r), \(events)) ? \(call) : -1" }
-            return literal ? call : "ok ? \(call) : -1"
-        }
-        func isLiteral(_ n: Node) -> Bool { if case .bytes = n.expr { return true }; return false }
-        switch name {
-        case "bind":
-            return pre + ["if toAddress(\(r), \(try value(args[0])), &sa) {", "    check(sa.with { bind(\(r).fd, $0, $1) })", "}"]
-        case "listen":
-            let backlog = args.isEmpty ? "128" : try int(args[0])
-            if document.steps.contains(where: { $0.source.contains(".backlog") }) {
-                return ["if check(listen(\(r).fd, \(backlog))) { \(r).backlog = Int(\(backlog)) }"]
-            }
-            return ["check(listen(\(r).fd, \(backlog)))"]
-        case "connect", "connect_ex":
-            var call = "sa.with { connect(\(r).fd, $0, $1) }"
-            if timed { call = "finishConnect(\(r), \(call))" }
-            let use = name == "connect" ? "    check(\(call))" : "    returned(.int(\(call) == 0 ? 0 : Int(errno)))"
-            return pre + ["if toAddress(\(r), \(try value(args[0])), &sa) {", use, "}"]
-        case "accept":
-            var l = pre + ["fd = \(guarded("sa.receive { accept(\(r).fd, $0, $1) }", "Int32(POLLIN)"))"]
-            let t = target(s, 0, "conn")
-            l.append("if check(fd) {")
-            l += t.make.map { "    " + $0 }
-            l.append("    adopt(\(t.name), fd)")
-            if s.assigns, s.step.targets.count > 1, s.step.targets[1] != "_" {
-                l.append("    \(val(s.step.targets[1])) = addressValue(sa)")
-                l.append("    returned(.tuple([.socket(\(t.name)), \(val(s.step.targets[1]))]))")
-            } else {
-                l.append("    returned(.tuple([.socket(\(t.name)), addressValue(sa)]))")
-            }
-            l.append("}")
-            return l
-        case "send", "sendall":
-            var l = pre + [try payload(args[0])]
-            if name == "sendall" {
-                l.append("check(sendAll(\(r), payload, \(try flags(1))))")
-                return l
-            }
-            l.append("n = \(guarded("send(\(r).fd, payload, payload.count, \(try flags(1)))", "Int32(POLLOUT)", literal: isLiteral(args[0])))")
-            l.append("if check(n) { returned(.int(n)) }")
-            return l
-        case "sendto":
-            let f = args.count == 3 ? try flags(1) : (blocks ? "MSG_DONTWAIT" : "0")
-            var l = pre + [try payload(args[0]), "if toAddress(\(r), \(try value(args[args.count - 1])), &sa) {"]
-            if multicast { l.append("    multicastByLoopback(\(r), sa)") }
-            l.append("    n = \(guarded("sa.with { sendto(\(r).fd, payload, payload.count, \(f), $0, $1) }", "Int32(POLLOUT)", literal: isLiteral(args[0])))")
-            l.append("    if check(n) { returned(.int(n)) }")
-            l.append("}")
-            return l
-        case "recv", "recvfrom":
-            if case .int(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\")                       // Python: negative buffersize"] }
-            let size: String
-            var literal = true
-            if case .int(let v) = args[0].expr { size = String(v) } else { size = "Int(\(try int(args[0])))"; literal = false }
-            var l = pre + ["buf = [UInt8](repeating: 0, count: \(size))"]
-            if name == "recv" {
-                l.append("n = \(guarded("recv(\(r).fd, &buf, buf.count, \(try flags(1)))", "Int32(POLLIN | POLLPRI)", literal: literal))")
-                l.append("if check(n) { returned(.bytes(Array(buf[..<n]))) }")
-            } else {
-                l.append("n = \(guarded("sa.receive { recvfrom(\(r).fd, &buf, buf.count, \(try flags(1)), $0, $1) }", "Int32(POLLIN | POLLPRI)", literal: literal))")
-                l.append("if check(n) { returned(.tuple([.bytes(Array(buf[..<n])), addressValue(sa)])) }")
-            }
-            return l
-        case "recvall":
-            return pre + ["if let data = recvAll(\(r), Int(\(try int(args[0]))), \(try flags(1))) { returned(.bytes(data)) } else { _ = check(-1) }"]
-        case "shutdown":
-            return ["check(shutdown(\(r).fd, \(try int(args[0]))))"]
-        case "close":
-            return ["check(closeSocket(\(r)))"]
-        case "getsockname", "getpeername":
-            return ["if check(sa.receive { \(name)(\(r).fd, $0, $1) }) { returned(addressValue(sa)) }"]
-        case "setsockopt":
-            let level = try int(args[0]), option = try int(args[1])
-            var optName = ""
-            if case .name(let o) = args[1].expr { optName = o }
-            let v = args[2]
-            switch optName {
-            case "SO_LINGER":
-                let on: String, secs: String
-                if case .tuple(let items) = v.expr, items.count == 2 { on = try int(items[0]); secs = try int(items[1]) } else {
-                    let t = try value(v)
-                    on = "asInt(item(\(t), 0))"; secs = "asInt(item(\(t), 1))"
-                }
-                return ["lg = linger(l_onoff: \(on), l_linger: \(secs))", "check(setsockopt(\(r).fd, \(level), \(option), &lg, socklen_t(MemoryLayout<linger>.size)))"]
-            case "SO_RCVTIMEO", "SO_SNDTIMEO":
-                var l: [String]
-                if case .tuple(let items) = v.expr, items.count == 2 {
-                    l = ["tv = timeval(tv_sec: Int(\(try int(items[0]))), tv_usec: Int(\(try int(items[1]))))"]
-                } else {
-                    l = ["tv = timevalOf(\(try seconds(v)))"]
-                }
-                return l + ["check(setsockopt(\(r).fd, \(level), \(option), &tv, socklen_t(MemoryLayout<timeval>.size)))"]
-            case "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP":
-                guard case .tuple(let items) = v.expr, items.count == 2, case .string(let group) = items[0].expr, case .string(let ifc) = items[1].expr else { break }
-                return ["inet_pton(AF_INET, \(swiftString(group)), &mreq.imr_multiaddr)   // the group",
-                        "inet_pton(AF_INET, \(swiftString(ifc)), &mreq.imr_interface)   // joined by this interface",
-                        "check(setsockopt(\(r).fd, \(level), \(option), &mreq, socklen_t(MemoryLayout<ip_mreq>.size)))"]
-            case "IP_MULTICAST_IF":
-                guard case .string(let ifc) = v.expr else { break }
-                return ["inet_pton(AF_INET, \(swiftString(ifc)), &iface)", "check(setsockopt(\(r).fd, \(level), \(option), &iface, socklen_t(MemoryLayout<in_addr>.size)))"]
-            default: break
-            }
-            return ["opt = \(try int(v))", "check(setsockopt(\(r).fd, \(level), \(option), &opt, socklen_t(MemoryLayout<Int32>.size)))"]
-        case "getsockopt":
-            let level = try int(args[0]), option = try int(args[1])
-            var optName = ""
-            if case .name(let o) = args[1].expr { optName = o }
-            switch optName {
-            case "SO_LINGER":
-                return ["optlen = socklen_t(MemoryLayout<linger>.size)", "if check(getsockopt(\(r).fd, \(level), \(option), &lg, &optlen)) { returned(.tuple([.int(Int(lg.l_onoff)), .int(Int(lg.l_linger))])) }"]
-            case "SO_RCVTIMEO", "SO_SNDTIMEO":
-                return ["optlen = socklen_t(MemoryLayout<timeval>.size)", "if check(getsockopt(\(r).fd, \(level), \(option), &tv, &optlen)) { returned(.float(Double(tv.tv_sec) + Double(tv.tv_usec) / 1e6)) }"]
-            default:
-                return ["optlen = socklen_t(MemoryLayout<Int32>.size)", "if check(getsockopt(\(r).fd, \(level), \(option), &opt, &optlen)) { returned(.int(Int(opt))) }"]
-            }
-        case "settimeout":
-            if case .int(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\")                       // Python: timeout value out of range"] }
-            if case .float(let v) = args[0].expr, v < 0 { return ["fail(\"ValueError\")                       // Python: timeout value out of range"] }
-            return ["check(setTimeout(\(r), \(try seconds(args[0]))))"]
-        case "setblocking":
-            let on: String
-            switch args[0].expr {
-            case .bool(let b): on = String(b)
-            case .int(let i): on = String(i != 0)
-            default: on = "\(try int(args[0])) != 0"
-            }
-            return ["check(setBlocking(\(r), \(on)))"]
-        case "gettimeout":
-            return ["returned(\(r).timeout < 0 ? Value.none : .float(\(r).timeout))"]
-        case "getblocking":
-            return ["returned(.bool(\(r).timeout != 0))"]
-        case "fileno":
-            return ["returned(.int(Int(\(r).fd)))"]
-        default:
-            throw ExportError(message: "`\(name)` has no Swift equivalent here", location: s.step.location, help: nil)
-        }
-    }
-
-    func function(_ s: StepShape, _ name: String, _ args: [Node], blocks: Bool) throws -> [String] {
-        switch name {
-        case "socket":
-            let family = args.count > 0 ? try int(args[0]) : "AF_INET"
-            let type = args.count > 1 ? try int(args[1]) : "SOCK_STREAM"
-            let proto = args.count > 2 ? try int(args[2]) : "0"
-            return ["fd = socket(\(family), \(type), \(proto))"] + adopting(target(s, 0, "socket"))
-        case "socketpair":
-            let family = args.count > 0 ? try int(args[0]) : "AF_UNIX"
-            let type = args.count > 1 ? try int(args[1]) : "SOCK_STREAM"
-            let proto = args.count > 2 ? try int(args[2]) : "0"
-            let a = target(s, 0, "pair"), b = target(s, 1, "pair")
-            return ["if check(socketpair(\(family), \(type), \(proto), &pair)) {"] + (a.make + b.make).map { "    " + $0 }
-                + ["    adopt(\(a.name), pair[0])", "    adopt(\(b.name), pair[1])", "}"]
-        case "create_server":
-            return ["fd = createServer(\(try value(args[0])))"] + adopting(target(s, 0, "server"))
-        case "create_connection":
-            let timeout = args.count > 1 ? try seconds(args[1]) : "-1"
-            let t = target(s, 0, "client")
-            return ["fd = createConnection(\(try value(args[0])), \(timeout))"] + adopting(t, then: args.count > 1 ? ["_ = setTimeout(\(t.name), \(timeout))"] : [])
-        case "gethostname":
-            return ["if check(gethostname(&hostname, hostname.count)) { returned(.str(String(cString: hostname))) }"]
-        case "getaddrinfo":
-            let family = args.count > 2 ? try int(args[2]) : "AF_UNSPEC"
-            let type = args.count > 3 ? try int(args[3]) : "0"
-            return ["returned(lookup(\(try value(args[0])), \(try value(args[1])), \(family), \(type)))   // getaddrinfo(), as a list"]
-        case "getservbyname":
-            let service: String
-            if case .string(let sv) = args[0].expr { service = swiftString(sv) } else { service = "{ if case .str(let s) = \(try value(args[0])) { return s }; return \"\" }()" }
-            var proto = "nil"
-            if args.count > 1, case .string(let p) = args[1].expr { proto = swiftString(p) }
-            return ["if let service = getservbyname(\(service), \(proto)) {",
-                    "    returned(.int(Int(UInt16(bigEndian: UInt16(truncatingIfNeeded: service.pointee.s_port)))))",
-                    "} else {",
-                    "    fail(\"OSError\")                     // Python: OSError: service/proto not found",
-                    "}"]
-        case "select":
-            let lists = try (0..<3).map { try value(args[$0]) }.joined(separator: ", ")
-            let timeout = blocks ? "0" : (args.count > 3 ? try seconds(args[3]) : "-1")
-            return ["returned(selectReady([\(lists)], \(timeout)\(blocks ? ", proveBlocks: true" : "")))\(blocks ? "   // a zero timeout: nothing ready means it would wait" : "")"]
-        default:
-            throw ExportError(message: "`\(name)()` has no Swift equivalent here", location: s.step.location, help: nil)
-        }
+    static let expectNothing = ".nothing"
+    static let expectOK = ".ok"
+    static let expectEOF = ".eof"
+    static let expectBlocks = ".blocks"
+    static let expectTimeout = ".timeout"
+    static func expectValue(_ v: String, _ text: String) -> String { ".value(\(v), \(text))" }
+    static func expectError(_ name: String, _ errnos: [String]) -> String {
+        ".error(\(swiftString(name)), [\(errnos.map(swiftString).joined(separator: ", "))])"
     }
 }

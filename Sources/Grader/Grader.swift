@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Runner
 import ScenarioFormat
 import Sockets
@@ -84,8 +84,8 @@ struct GradingRun {
 
     func command(port: UInt16) -> [String] {
         options.command.map { arg in
-            var a = arg.replacingOccurrences(of: "{port}", with: String(port)).replacingOccurrences(of: "{host}", with: "127.0.0.1")
-            if let dir = options.submissionDirectory { a = a.replacingOccurrences(of: "{dir}", with: dir) }
+            var a = arg.replacingAll("{port}", with: String(port)).replacingAll("{host}", with: "127.0.0.1")
+            if let dir = options.submissionDirectory { a = a.replacingAll("{dir}", with: dir) }
             return a
         }
     }

@@ -1,4 +1,3 @@
-import Foundation
 import Runner
 import ScenarioFormat
 
@@ -31,12 +30,12 @@ public struct ActorAnnotation: Sendable, Hashable {
     public static func parse(_ text: String) -> ActorAnnotation {
         var result = ActorAnnotation()
         for raw in text.split(separator: ";") {
-            let part = raw.trimmingCharacters(in: .whitespaces)
+            let part = raw.trimmingWhitespace
             if part.isEmpty { continue }
             let actor: String
             let sockets: [String]
             if let eq = part.firstIndex(of: "=") {
-                actor = part[..<eq].trimmingCharacters(in: .whitespaces)
+                actor = part[..<eq].trimmingWhitespace
                 sockets = part[part.index(after: eq)...].split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             } else {
                 actor = part
@@ -58,8 +57,25 @@ public struct ActorAnnotation: Sendable, Hashable {
     }
 
     static func isName(_ s: String) -> Bool {
-        guard let f = s.unicodeScalars.first, f == "_" || CharacterSet.letters.contains(f) else { return false }
-        return s.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
+        guard let f = s.unicodeScalars.first, f == "_" || isLetter(f) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || isLetter($0) || isDigit($0) }
+    }
+
+    /// Foundation's `CharacterSet.letters`: the Unicode categories L* and M*.
+    private static func isLetter(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// With `isLetter`, Foundation's `CharacterSet.alphanumerics`: the categories N*.
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
     }
 }
 
@@ -319,9 +335,9 @@ struct Builder {
     static func callText(_ step: Step, receiver: String?, actorName: String) -> String {
         var s = withoutExpectation(step.source)
         if !step.targets.isEmpty, let eq = s.firstIndex(of: "="), s.firstIndex(of: "(").map({ eq < $0 }) ?? true {
-            s = String(s[s.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            s = String(s[s.index(after: eq)...]).trimmingWhitespace
         }
-        s = s.trimmingCharacters(in: .whitespaces)
+        s = s.trimmingWhitespace
         if let r = receiver, r == actorName, s.hasPrefix(r + ".") { s = String(s.dropFirst(r.count + 1)) }
         return s
     }
@@ -342,7 +358,7 @@ struct Builder {
             } else if ch == ")" || ch == "]" {
                 depth -= 1
             } else if ch == ">" && (previous == "-" || previous == "=") && depth == 0 {
-                return String(source.prefix(i - 1)).trimmingCharacters(in: .whitespaces)
+                return String(source.prefix(i - 1)).trimmingWhitespace
             }
             previous = ch
         }
@@ -577,6 +593,8 @@ struct Builder {
         case "close", "shutdown":
             guard succeeded, let old, let state = old.state else { return [] }
             if e.call == "close" && old.closed { return [] }
+            // Another descriptor (a dup) still holds the socket: closing this one sends nothing.
+            if e.call == "close" && e.facts["close"] == "shared" { return [] }
             if e.call == "shutdown" && !(e.syscalls.first?.contains("SHUT_WR") ?? false || e.syscalls.first?.contains("SHUT_RDWR") ?? false) { return [] }
             guard let to = peerActor(of: socket) else { return [] }
             let p = peer(of: socket)

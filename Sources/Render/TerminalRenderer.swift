@@ -48,6 +48,7 @@ public struct TerminalRenderer: Sendable {
         out += "\n"
         let textWidth = max(40, options.width - indent.count)
         out += indent + wrap(x.summary, width: textWidth, indent: indent) + "\n"
+        if let cause = x.cause { out += indent + wrap(cause.text, width: textWidth, indent: indent) + "\n" }
         for d in x.details { out += indent + wrap(d, width: textWidth, indent: indent) + "\n" }
         for s in x.stateChanges { out += indent + wrap(s, width: textWidth, indent: indent) + "\n" }
         switch e.verdict {
@@ -93,6 +94,8 @@ public struct TerminalRenderer: Sendable {
         var s = "\(total) step\(total == 1 ? "" : "s"): \(passed) passed"
         if failed > 0 { s += ", " + style.red("\(failed) failed") }
         if skipped > 0 { s += ", \(skipped) not run" }
+        let shown = r.document.illustrations.count
+        if shown > 0 { s += ", \(shown) illustration block\(shown == 1 ? "" : "s") shown, not run" }
         s += " \(style.dot) \(time)"
         let verdict = failed == 0 ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         return "\(verdict)  \(r.document.path): \(s)\n"

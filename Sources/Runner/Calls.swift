@@ -10,6 +10,7 @@ private let SOCK_DGRAM_ = SocketConstants.named("SOCK_DGRAM")!.value
 private let SOCK_SEQPACKET_ = SocketConstants.named("SOCK_SEQPACKET")!.value
 private let SOL_SOCKET_ = SocketConstants.named("SOL_SOCKET")!.value
 private let MSG_DONTWAIT_ = SocketConstants.named("MSG_DONTWAIT")!.value
+private let MSG_WAITALL_ = SocketConstants.named("MSG_WAITALL")!.value
 
 extension Session {
     // MARK: arguments
@@ -91,7 +92,9 @@ extension Session {
             var err = Errno.EBADF
             if case .failure(let real) = Posix.localAddress(SocketFD(rawValue: -1)) { err = real }
             ctx.syscalls.append("\(call)(-1, ...) = \(Strace.error(err))")
-            ctx.notes.append(.text("`\(e.name)` was closed\(e.closedLine.map { " on line \($0)" } ?? ""): Python sets its descriptor to -1, so every call fails with EBADF"))
+            // Which step closed it is the event's cause (when the run knows it); the note says what follows.
+            ctx.notes.append(.text(e.closedLine == nil ? "`\(e.name)` was closed: Python sets its descriptor to -1, so every call fails with EBADF"
+                                                       : "Python sets a closed socket's descriptor to -1, so every call on it fails with EBADF"))
             throw StepStop(outcome: .error(err))
         }
     }
@@ -163,6 +166,10 @@ extension Session {
             if case .success(let l) = Posix.localAddress(e.fd) { e.lastLocal = l }
             if case .success(let p) = Posix.peerAddress(e.fd) { e.lastPeer = p }
             ctx.facts["close"] = closeKind(e)
+            if let sharer = otherDescriptor(of: e) {
+                ctx.facts["close"] = "shared"
+                ctx.notes.append(.text("`\(sharer.name)` still refers to this socket (a dup), so nothing is sent to the peer yet: the connection ends when `\(sharer.name)` is closed too"))
+            }
             if let unread = Posix.bytesReadable(e.fd), unread > 0 { ctx.facts["unread"] = String(unread) }
             let r = Posix.close(e.fd)
             e.closed = true
@@ -199,12 +206,20 @@ extension Session {
             return .value(.none)
         default: break
         }
-        try requireOpen(e, &ctx, name == "send" || name == "sendall" ? "sendto" : name == "recv" ? "recvfrom" : name)
+        if name == "connect_ex", e.closed {
+            // connect_ex returns the errno instead of raising, on a closed socket too (9, EBADF).
+            do { try requireOpen(e, &ctx, "connect") } catch let stop as StepStop {
+                if case .error(let err) = stop.outcome { return .value(.int(Int(err.rawValue))) }
+                throw stop
+            }
+        }
+        try requireOpen(e, &ctx, Vocabulary.call(name)?.syscall ?? name)
 
         switch name {
         case "bind":
             let a = try address(args[0], family: e.family, call: "bind")
             let r = Posix.bind(e.fd, a)
+            ctx.target = a
             ctx.facts["address"] = describe(a)
             ctx.syscalls.append("bind(\(fd), \(a.straceText), \(a.straceLength)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
@@ -273,9 +288,26 @@ extension Session {
             let how = Int32(truncatingIfNeeded: try int(args[0], "how"))
             let r = Posix.shutdown(e.fd, how: how)
             let howName = SocketConstants.name(of: how, kind: .how) ?? String(how)
+            ctx.facts["how"] = howName
             ctx.syscalls.append("shutdown(\(fd), \(howName)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
             return .value(.none)
+
+        case "dup":
+            switch Posix.dup(e.fd) {
+            case .success(let newFD):
+                ctx.syscalls.append("fcntl(\(fd), F_DUPFD_CLOEXEC, 0) = \(newFD.rawValue)")
+                let copy = register(fd: newFD, family: e.family, type: e.type, name: ctx.step.targets.first ?? provisionalName("dup"))
+                copy.mode = e.mode          // Python's dup() keeps the timeout
+                copy.backlog = e.backlog
+                ctx.facts["socket"] = copy.name
+                ctx.facts["fd"] = String(newFD.rawValue)
+                ctx.notes.append(.text("`\(copy.name)` (descriptor \(newFD.rawValue)) and `\(e.name)` (descriptor \(fd)) are one socket: the connection ends only when both are closed"))
+                return .value(.socket(copy.name))
+            case .failure(let err):
+                ctx.syscalls.append("fcntl(\(fd), F_DUPFD_CLOEXEC, 0) = \(Strace.error(err))")
+                return .error(err)
+            }
 
         case "getsockname", "getpeername":
             let r = name == "getsockname" ? Posix.localAddress(e.fd) : Posix.peerAddress(e.fd)
@@ -300,6 +332,12 @@ extension Session {
     }
 
     /// What close() will do to the peer, known before the descriptor goes: the explanation says it.
+    /// Another open name of this run for the same socket (made by `dup()`), if any.
+    func otherDescriptor(of e: SocketEntry) -> SocketEntry? {
+        guard let inode = Posix.inode(e.fd) else { return nil }
+        return entries.first { $0 !== e && !$0.closed && Posix.inode($0.fd) == inode }
+    }
+
     func closeKind(_ e: SocketEntry) -> String {
         guard e.isStream else { return "datagram" }
         if e.isTCP {
@@ -322,6 +360,7 @@ extension Session {
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
         ctx.facts["address"] = describe(a)
+        ctx.target = a
         e.connectTarget = a
         let r = Posix.connect(e.fd, a)
         let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
@@ -329,7 +368,14 @@ extension Session {
         case .success:
             ctx.syscalls.append("\(head) = 0")
             return .value(.none)
-        case .failure(let err) where err == .EINPROGRESS || err == .EAGAIN:
+        case .failure(let err) where err == .EAGAIN && e.mode == .blocking:
+            // A Unix-domain listener whose backlog is full: a blocking connect waits in the kernel
+            // until the server accepts (Python with a timeout gets this EAGAIN at once, as here).
+            ctx.syscalls.append("\(head) = ? <blocks>")
+            return .blocked(reason: "the server's backlog is full: the connect waits until the server accepts a connection")
+        case .failure(let err) where err == .EINPROGRESS || (err == .EALREADY && e.mode == .blocking):
+            // EALREADY: an earlier attempt (one that timed out) is still going; a blocking connect
+            // waits for it in the kernel, as it waits for its own.
             switch e.mode {
             case .nonBlocking:
                 ctx.syscalls.append("\(head) = \(Strace.error(err))")
@@ -346,26 +392,63 @@ extension Session {
                     if case .timeout(let t) = e.mode {
                         _ = waitInFlight(e, .writable, seconds: min(t, options.maximumTimeout), what: "the handshake", ctx: &ctx)
                         ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+                        ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 0 (Timeout)")
                         return .timedOut(seconds: t)
                     }
                     ctx.syscalls.append("\(head) = ? <blocks>")
                     return .blocked(reason: "the server's accept queue is full (\(info.unacked) connections waiting, backlog \(info.sacked)): the kernel drops the SYN, so the handshake cannot finish until the server accepts")
                 }
                 guard waitInFlight(e, .writable, seconds: limit, what: "the handshake", ctx: &ctx) else {
+                    if case .timeout(let t) = e.mode {
+                        ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+                        ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 0 (Timeout)")
+                        return .timedOut(seconds: t)
+                    }
                     ctx.syscalls.append("\(head) = ? <still connecting>")
-                    if case .timeout(let t) = e.mode { return .timedOut(seconds: t) }
                     return .blocked(reason: "the handshake did not complete")
                 }
-                if case .success(let soErr) = Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ERROR")!.value), soErr != 0 {
-                    let err = Errno(rawValue: soErr)
-                    ctx.syscalls.append("\(head) = \(Strace.error(err))")
-                    return .error(err)
-                }
-                // A second connect completes the socket's own state, as a blocking connect would have.
-                _ = Posix.connect(e.fd, a)
-                ctx.syscalls.append("\(head) = 0")
-                return .value(.none)
+                return finishConnect(e, to: a, ctx: &ctx)
             }
+        case .failure(let err):
+            ctx.syscalls.append("\(head) = \(Strace.error(err))")
+            return .error(err)
+        }
+    }
+
+    /// Ends a connect whose handshake is over (the socket became writable) the way Python would
+    /// have: what the runner does inside must leave the socket exactly as Python's calls leave it,
+    /// or a later step (a second connect, a retry after a refusal) would get another answer.
+    ///
+    /// - A blocking socket: Python's connect waits in the kernel, which ends the attempt itself
+    ///   (the error is returned and cleared, the socket is unconnected again and can retry). A
+    ///   second connect on the runner's non-blocking descriptor does exactly that and returns the
+    ///   same result, so the strace line is the one blocking Python shows.
+    /// - A socket with a timeout: Python's own descriptor is non-blocking, so it polls and reads
+    ///   SO_ERROR, and the kernel still counts the attempt as in progress (a retry after a refusal
+    ///   gets ECONNABORTED, as in CPython). The runner makes the same calls.
+    func finishConnect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) -> Outcome {
+        let fd = e.fd.rawValue
+        let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
+        if case .timeout(let t) = e.mode {
+            ctx.syscalls.append("\(head) = -1 EINPROGRESS (Operation now in progress)")
+            ctx.syscalls.append("poll([{fd=\(fd), events=POLLOUT}], 1, \(Int(t * 1000))) = 1 ([{fd=\(fd), revents=POLLOUT}])")
+            switch Posix.getOption(e.fd, level: SOL_SOCKET_, name: SocketConstants.named("SO_ERROR")!.value) {
+            case .success(let soErr):
+                ctx.syscalls.append("getsockopt(\(fd), SOL_SOCKET, SO_ERROR, [\(soErr)], [4]) = 0")
+                if soErr != 0 { return .error(Errno(rawValue: soErr)) }
+                return .value(.none)
+            case .failure(let err):
+                ctx.syscalls.append("getsockopt(\(fd), SOL_SOCKET, SO_ERROR, ...) = \(Strace.error(err))")
+                return .error(err)
+            }
+        }
+        switch Posix.connect(e.fd, a) {
+        case .success:
+            ctx.syscalls.append("\(head) = 0")
+            return .value(.none)
+        case .failure(let err) where err == .EALREADY || err == .EINPROGRESS:
+            ctx.syscalls.append("\(head) = ? <still connecting>")
+            return .blocked(reason: "the handshake did not complete")
         case .failure(let err):
             ctx.syscalls.append("\(head) = \(Strace.error(err))")
             return .error(err)
@@ -423,7 +506,7 @@ extension Session {
         var sent = 0
         var waited = false
         ctx.facts["total"] = String(data.count)
-        if let dest { ctx.facts["address"] = describe(dest) }
+        if let dest { ctx.facts["address"] = describe(dest); ctx.target = dest }
         func callText(_ n: Int, _ result: String) -> String {
             let chunk = Array(data[min(sent, data.count)..<min(data.count, sent + n)])
             let destText = dest.map { "\($0.straceText), \($0.straceLength)" } ?? "NULL, 0"
@@ -438,9 +521,11 @@ extension Session {
             case .done(let n):
                 ctx.syscalls.append(callText(chunk.count, String(n)))
                 sent += n
-                if !all {
-                    if n < data.count { ctx.notes.append(.partialSend(sent: n, total: data.count)) }
-                    return .value(.int(n))
+                // A blocking stream send waits in the kernel until every byte is in the buffers, as
+                // sendall does; a short count is what a non-blocking socket or a timeout gets.
+                if !all && !(e.mode == .blocking && e.isStream && sent < data.count) {
+                    if sent < data.count { ctx.notes.append(.partialSend(sent: sent, total: data.count)) }
+                    return .value(.int(sent))
                 }
             case .wouldBlock:
                 if sent > 0 || !all { ctx.notes.append(.partialSend(sent: sent, total: data.count)) }
@@ -457,6 +542,18 @@ extension Session {
                         waited = true
                         if waitInFlight(e, .writable, seconds: peerWait, what: "room in the send buffer", ctx: &ctx) { continue }
                     }
+                    if let t = e.sendTimeout, t > 0 {
+                        // SO_SNDTIMEO: the kernel waits that long for room, then returns what it took
+                        // (send) or EAGAIN when it took nothing in this call (Python: BlockingIOError).
+                        if !waited, waitInFlight(e, .writable, seconds: min(t, options.maximumTimeout), what: "room in the send buffer", ctx: &ctx) { waited = true; continue }
+                        ctx.notes.append(.waitedTimeout(seconds: t))
+                        if !all && sent > 0 {
+                            ctx.syscalls.append(callText(data.count - sent, "? <SO_SNDTIMEO expired>"))
+                            return .value(.int(sent))
+                        }
+                        ctx.syscalls.append(callText(data.count - sent, "-1 EAGAIN (Resource temporarily unavailable)"))
+                        return .error(.EAGAIN)
+                    }
                     ctx.syscalls.append(callText(data.count - sent, "? <blocks>"))
                     return .blocked(reason: "the send buffer and the peer's receive buffer are full: \(sent) of \(data.count) bytes went out, and the rest can only go when the peer reads")
                 }
@@ -471,6 +568,9 @@ extension Session {
 
     func receive(_ e: SocketEntry, max n: Int, flags: Int32, from: Bool, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
+        if flags & MSG_WAITALL_ != 0, e.isStream, e.mode == .blocking, (e.receiveTimeout ?? 0) == 0, n > 0 {
+            return receiveWaitAll(e, max: n, flags: flags, from: from, ctx: &ctx)
+        }
         var waited = false
         while true {
             switch Posix.receive(e.fd, max: n, flags: flags | MSG_DONTWAIT_, datagram: !e.isStream) {
@@ -532,6 +632,47 @@ extension Session {
                 return .error(err)
             }
         }
+    }
+
+    /// `recv(n, MSG_WAITALL)` on a blocking stream socket: the kernel returns only when n bytes have
+    /// come, the peer closed, or an error ended it, so a short answer from the runner's non-blocking
+    /// descriptor would be a result Python never gets. (With a timeout Python's own descriptor is
+    /// non-blocking, and it does get what has arrived: the ordinary path.)
+    func receiveWaitAll(_ e: SocketEntry, max n: Int, flags: Int32, from: Bool, ctx: inout CallContext) -> Outcome {
+        let fd = e.fd.rawValue
+        var got: [UInt8] = []
+        let start = MonotonicInstant.now()
+        let deadline = start.adding(seconds: max(options.inFlightDeadline, peerWait))
+        let peerDeadline = start.adding(seconds: peerWait)
+        func done(_ result: String) {
+            let ms = Int(MonotonicInstant.now().seconds(since: start) * 1000)
+            if ms > 0 { ctx.notes.append(.waitedInFlight(milliseconds: ms, what: "bytes in flight")) }
+            ctx.syscalls.append("recvfrom(\(fd), \(got.isEmpty ? "..." : Strace.string(got)), \(n), \(Strace.flags(flags)), NULL, NULL) = \(result)")
+        }
+        func value() -> Outcome {
+            done(String(got.count))
+            if got.isEmpty { ctx.notes.append(.peerClosed) }
+            return .value(from ? .tuple([.bytes(got), .none]) : .bytes(got))
+        }
+        while got.count < n {
+            switch Posix.receive(e.fd, max: n - got.count, flags: (flags & ~MSG_WAITALL_) | MSG_DONTWAIT_, datagram: false) {
+            case .done(let r):
+                if r.bytes.isEmpty { return value() }
+                got += r.bytes
+            case .wouldBlock:
+                let now = MonotonicInstant.now()
+                if (bytesInFlight(to: e) && now < deadline) || now < peerDeadline,
+                   Posix.wait(e.fd, for: [.readable, .peerClosed], deadline: bytesInFlight(to: e) ? deadline : peerDeadline) { continue }
+                done("? <blocks>")
+                return .blocked(reason: "MSG_WAITALL waits for all \(n) bytes: \(got.count) have arrived, nothing more is on its way, and the peer has not closed")
+            case .failed(let err):
+                // The kernel reports an error only when it has nothing to hand out.
+                if !got.isEmpty { return value() }
+                done(Strace.error(err))
+                return .error(err)
+            }
+        }
+        return value()
     }
 
     /// `recvall(n)`: the loop every tutorial writes around recv, until n bytes have arrived or the
@@ -674,6 +815,7 @@ extension Session {
         ctx.syscalls.append("setsockopt(\(fd), \(levelName), \(optName), \(shown)) = \(Strace.result(r.map { 0 }))")
         ctx.facts["option"] = optName
         ctx.facts["value"] = value.description
+        ctx.optionValue = value
         if case .failure(let err) = r { return .error(err) }
         if optName == "SO_RCVBUF" || optName == "SO_SNDBUF", case .int(let asked) = value,
            case .success(let real) = Posix.getOption(e.fd, level: level, name: option) {

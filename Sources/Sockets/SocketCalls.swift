@@ -139,6 +139,12 @@ public enum Posix {
         syscall { Glibc.shutdown(fd.rawValue, how) }.discarded
     }
 
+    /// A second descriptor for the same socket, close-on-exec, as Python's `socket.dup()` makes it
+    /// (`fcntl(fd, F_DUPFD_CLOEXEC, 0)`).
+    public static func dup(_ fd: SocketFD) -> Result<SocketFD, Errno> {
+        syscall { Glibc.fcntl(fd.rawValue, F_DUPFD_CLOEXEC, 0) }.map(SocketFD.init)
+    }
+
     /// Closes exactly once; EINTR is not retried on close (the descriptor is gone either way on Linux).
     public static func close(_ fd: SocketFD) -> Result<Void, Errno> {
         Glibc.close(fd.rawValue) == 0 ? .success(()) : .failure(Errno(rawValue: errno))

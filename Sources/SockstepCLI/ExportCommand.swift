@@ -1,5 +1,6 @@
 import Export
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import ScenarioFormat
 
@@ -16,7 +17,11 @@ public enum ExportCommand: Command {
     It prints one line per step (`step 3: ok`, `step 5: ECONNREFUSED`, `step 6: blocks`) and
     exits with 0 when every step did what the file expects.
 
-    USAGE: sockstep export [--lang <language>] [--output <path>] <file>
+    With --plain (Python only), the lesson as the program a beginner would write instead: plain
+    `import socket`, the calls in order, expectations as comments and prints, `try`/`except` where
+    a step expects an error, and a non-blocking attempt where a step expects `blocks`.
+
+    USAGE: sockstep export [--lang <language>] [--plain] [--output <path>] <file>
 
     ARGUMENTS:
       <file>                  A lesson or scenario (.md).
@@ -24,11 +29,13 @@ public enum ExportCommand: Command {
     OPTIONS:
       -l, --lang <language>   python (the default), c (the real socket API, C11) or
                               swift (a single-file script on Glibc).
+      --plain                 The plain program a beginner would write (Python only).
       -o, --output <path>     Write the program to this file instead of standard output.
       -h, --help              Show help information.
 
     EXAMPLES:
       sockstep export lessons/02-first-tcp-conversation.md > conversation.py && python3 conversation.py
+      sockstep export --plain lessons/02-first-tcp-conversation.md > plain.py && python3 plain.py
       sockstep export --lang c lessons/02-first-tcp-conversation.md -o conversation.c
       cc -std=c11 -Wall -Wextra -o conversation conversation.c && ./conversation
       sockstep export --lang swift lessons/02-first-tcp-conversation.md -o conversation.swift
@@ -39,7 +46,7 @@ public enum ExportCommand: Command {
     """
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
-        let spec = ArgumentParser.Spec(flags: [:], options: ["--lang": "lang", "-l": "lang", "--language": "lang", "--output": "output", "-o": "output"])
+        let spec = ArgumentParser.Spec(flags: ["--plain": "plain"], options: ["--lang": "lang", "-l": "lang", "--language": "lang", "--output": "output", "-o": "output"])
         let parsed: ArgumentParser
         switch ArgumentParser.parse(args, spec: spec) {
         case .success(let p): parsed = p
@@ -50,6 +57,10 @@ public enum ExportCommand: Command {
         guard let lang = aliases[raw] else {
             let guess = Suggest.closest(to: raw, in: ExportLanguage.allCases.map(\.rawValue))
             return usageError("unknown language '\(raw)'\(guess.map { ". Did you mean '\($0)'?" } ?? ""); choose python, c or swift", command: self, io: io)
+        }
+        let plain = parsed.flags.contains("plain")
+        if plain && lang != .python {
+            return usageError("--plain is for Python only (the C and Swift exports always carry their runtime); use --lang python --plain", command: self, io: io)
         }
         let files = parsed.positional + parsed.rest
         guard let path = files.first else { return usageError("no lesson file given", command: self, io: io) }
@@ -62,7 +73,7 @@ public enum ExportCommand: Command {
             return ExitCode.unusable
         }
         guard let doc = loaded.document else { return ExitCode.unusable }
-        switch Exporter.export(doc, language: lang) {
+        switch Exporter.export(doc, language: lang, plain: plain) {
         case .failure(let e):
             let d = Diagnostic(at: e.location, e.message, help: e.help)
             io.err(DiagnosticRenderer.render(d, path: path, lines: loaded.lines, style: errStyle))
@@ -72,9 +83,9 @@ public enum ExportCommand: Command {
             if let out = parsed.options["output"] {
                 do {
                     try program.write(toFile: out, atomically: true, encoding: .utf8)
-                    if lang == .python { _ = chmod(out, 0o755) }
+                    if lang == .python { Files.setMode(out, 0o755) }
                 } catch {
-                    io.err("Error: cannot write \(out): \(error.localizedDescription)\n")
+                    io.err("Error: cannot write \(out): \(ErrorText.describe(error))\n")
                     return ExitCode.unusable
                 }
                 io.err("Wrote \(out) (\(doc.steps.count) steps in \(lang.rawValue)).\n")

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import Runner
 import ScenarioFormat
@@ -140,7 +140,7 @@ final class Tutor {
             return nil
         }
         if !io.stdinIsTerminal { io.out(line.isEmpty ? "\n" : line + "\n") }
-        return line.trimmingCharacters(in: .whitespaces).lowercased()
+        return line.trimmingWhitespace.lowercased()
     }
 
     func run(_ start: LessonLibrary.Lesson) -> Int32 {
@@ -294,7 +294,7 @@ extension Tutor {
     func terminalProse(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
-        while let open = rest.range(of: "**"), let close = rest[open.upperBound...].range(of: "**") {
+        while let open = rest.firstRange(ofText: "**"), let close = rest[open.upperBound...].firstRange(ofText: "**") {
             out += rest[..<open.lowerBound]
             out += style.bold(String(rest[open.upperBound..<close.lowerBound]))
             rest = rest[close.upperBound...]

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import Runner
 import ScenarioFormat
@@ -60,6 +61,8 @@ final class Shell {
     let renderer: TerminalRenderer
     var session = Session()
     var checker = CheckerState()
+    /// `PORT = 0` typed earlier: later lines use its value, as in a lesson.
+    var namedValues: [String: Node] = [:]
     var recorded: [Recorded] = []
     /// The events since the last :reset, for :packets.
     var events: [Event] = []
@@ -90,7 +93,7 @@ final class Shell {
             }
             if !io.stdinIsTerminal { io.out(raw + "\n") }
             lineNumber += 1
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") { continue }
             if ["quit", "exit", "quit()", "exit()"].contains(line) { break }
             if line.hasPrefix(":") {
@@ -108,7 +111,7 @@ final class Shell {
     func command(_ line: String) -> Bool {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let name = parts[0]
-        let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        let arg = parts.count > 1 ? parts[1].trimmingWhitespace : ""
         switch name {
         case ":help", ":h", ":?":
             io.out("""
@@ -138,6 +141,7 @@ final class Shell {
             session.finish()
             session = Session()
             checker = CheckerState()
+            namedValues = [:]
             recorded = []
             events = []
             stepNumber = 0
@@ -153,6 +157,13 @@ final class Shell {
 
     /// Parses, checks and runs one typed step.
     func step(_ line: String) {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        if words.first == "with", line.trimmingWhitespace.hasSuffix(":") {
+            io.err("error: the shell runs one line at a time, so it cannot take a `with` block\n")
+            io.err("  = help: type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does\n")
+            io.err(style.dim("not run; the session goes on") + "\n")
+            return
+        }
         let parsed = DocumentParser.parse(text: "```steps\n\(line)\n```\n", path: "shell")
         // The step is on line 2 of that little document; show it as the line typed.
         func relocated(_ d: Diagnostic) -> Diagnostic {
@@ -162,7 +173,14 @@ final class Shell {
         }
         let errStyle = io.style(forStdout: false)
         var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
-        var steps = parsed.document?.steps ?? []
+        var steps = NamedValues.apply(parsed.document?.steps ?? [], known: &namedValues)
+        if diagnostics.isEmpty, steps.isEmpty, words.first == "import" || words.first == "from" {
+            io.out(style.dim("accepted: every name of the socket module is always there, so an import makes no step") + "\n")
+            return
+        }
+        // The checker remembers where a name was made or closed ("closed on line 3"): give it the
+        // line as typed, not the line inside the little document above.
+        for i in steps.indices { steps[i].location.line = lineNumber }
         if diagnostics.isEmpty, steps.count == 1 {
             var trial = checker
             let found = trial.check(steps[0])
@@ -186,7 +204,6 @@ final class Shell {
             return
         }
         stepNumber += 1
-        steps[0].location.line = lineNumber
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
         events.append(event)
@@ -241,7 +258,7 @@ final class Shell {
         do {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         } catch {
-            io.err("error: cannot write \(file): \(error.localizedDescription)\n  = help: check that the folder exists and is writable\n")
+            io.err("error: cannot write \(file): \(ErrorText.describe(error))\n  = help: check that the folder exists and is writable\n")
             return
         }
         let saved = recorded.filter { if case .refused = $0.outcome { return false }; return true }.count

@@ -1,5 +1,4 @@
-import Foundation
 import SockstepCLI
 
 CLI.enterPrivateNetwork(Array(CommandLine.arguments.dropFirst()))   // first: while the process has one thread
-exit(CLI.main(Array(CommandLine.arguments.dropFirst())))
+CLI.run(Array(CommandLine.arguments.dropFirst()))

@@ -167,6 +167,28 @@ struct CLIEndToEndTests {
         #expect(v.stdout.hasPrefix("sockstep "))
     }
 
+    @Test("export --plain: the beginner's Python program; with another language, a clear usage error")
+    func exportPlain() throws {
+        let ok = try Binary.run(["export", "--plain", packageRoot + "/lessons/02-first-tcp-conversation.md"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("import socket\n") && ok.stdout.contains("print(conn.recv(1024))  # b'Hello, server!'"))
+        for lang in ["c", "swift"] {
+            let bad = try Binary.run(["export", "--lang", lang, "--plain", packageRoot + "/lessons/02-first-tcp-conversation.md"])
+            #expect(bad.status == 64)
+            #expect(bad.stderr.contains("Error: --plain is for Python only"))
+            #expect(bad.stderr.contains("See 'sockstep export --help'."))
+            #expect(bad.stdout.isEmpty)
+        }
+    }
+
+    @Test("explain dup: a call defined once, explained like every other")
+    func explainDup() throws {
+        let r = try Binary.run(["explain", "dup"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("makes a second descriptor for the same socket"))
+        #expect(r.stdout.contains("c2 = c.dup()"))
+    }
+
     @Test("explain: an errno, a Python exception, a call, a state, and a typo")
     func explain() throws {
         let e = try Binary.run(["explain", "ECONNRESET"])

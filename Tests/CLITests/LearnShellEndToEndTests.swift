@@ -240,6 +240,37 @@ struct ShellEndToEndTests {
         #expect(replay.stdout.contains("PASS"))
     }
 
+    @Test("tutorial habits in the shell: import, socket.socket, HOST/PORT across lines, a bare name; `with` says what to type instead")
+    func tutorialHabits() throws {
+        let c = try Course()
+        let saved = c.root + "/work/tutorial.md"
+        let typed = """
+        import socket
+        HOST, PORT = "127.0.0.1", 0
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((HOST, PORT))
+        with socket.socket() as t:
+        s
+        c = socket.socket()
+        c.sendall("hi".encode())
+        import os
+        :save \(saved)
+
+        """
+        let r = try c.run(["shell"], stdin: typed)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("accepted: every name of the socket module is always there, so an import makes no step"))
+        #expect(r.stdout.contains("`HOST` is '127.0.0.1', `PORT` is 0."))
+        #expect(r.stdout.contains("htons(0)"), "PORT was used as 0 on the next line")
+        #expect(r.stderr.contains("error: the shell runs one line at a time, so it cannot take a `with` block"))
+        #expect(r.stderr.contains("`s.close()` when you are done"))
+        #expect(r.stdout.contains("`s` is a socket: IPv4 SOCK_STREAM, descriptor"))
+        #expect(r.stdout.contains("<socket.socket"))
+        #expect(r.stderr.contains("error: there is no module `os` in steps"))
+        let replay = try c.run(["run", saved])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+    }
+
     @Test("end of input and :quit end the shell cleanly", arguments: ["", "s = socket(AF_INET, SOCK_STREAM)\n", ":quit\nnever = socket()\n", "exit()\n"])
     func ends(_ input: String) throws {
         let c = try Course()
@@ -247,6 +278,16 @@ struct ShellEndToEndTests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("Bye"))
         #expect(!r.stdout.contains("Created `never`"))
+    }
+
+    @Test("line numbers agree: the line a socket was closed on is the line typed, as in the diagnostic's own place")
+    func lineNumbersAgree() throws {
+        let c = try Course()
+        // A blank line and a comment count as lines, as they would in a file.
+        let r = try c.run(["shell"], stdin: "\n# a comment\ns = socket(AF_INET, SOCK_STREAM)\ns.close()\ns.bind((\"127.0.0.1\", 0))\n")
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("shell:5:1: error: `s` was closed on line 4"), "\(r.stderr)")
+        #expect(r.stderr.contains("5 | s.bind((\"127.0.0.1\", 0))"))
     }
 
     @Test(":save without steps or to an impossible place says why; the session goes on")
@@ -314,7 +355,7 @@ struct ExportVerifyEndToEndTests {
         #expect(program.contains("client.connect(server.getsockname())"))
         let c = try Binary.run(["export", "--lang", "c", file])
         #expect(c.status == 0)
-        #expect(c.stdout.contains("check(listen(server.fd, 5));"))
+        #expect(c.stdout.contains("check(listen(server.fd, 5))"))
         #expect(c.stdout.contains("int main(void)"))
         let swift = try Binary.run(["export", "--lang", "swift", file])
         #expect(swift.status == 0)

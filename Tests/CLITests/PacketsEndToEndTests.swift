@@ -148,7 +148,9 @@ struct PacketsEndToEndTests {
             for _ in 0..<3 { group.addTask { try Binary.run(["run", "--json", Self.lesson2]) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let counts = outputs.map { $0.stdout.components(separatedBy: "\"from\":").count }
+        // A pure ACK may be delayed by the kernel (up to 40 ms after a FIN) and land in a later step
+        // or after the run: only the packets that the calls themselves send are the same every run.
+        let counts = outputs.map { $0.stdout.components(separatedBy: "\"from\":").count - $0.stdout.components(separatedBy: "\"flags\":[\"ACK\"]").count }
         for o in outputs { #expect(o.status == 0) }
         #expect(Set(counts).count == 1, "the same lesson captured different packets: \(counts)")
     }

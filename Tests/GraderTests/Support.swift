@@ -21,6 +21,14 @@ enum Fixtures {
         return out.isEmpty ? "python3" : out
     }()
 
+    /// True when `python3` (and, when asked, a module) can be imported here: tests of a tool that is
+    /// missing skip with a message instead of failing (`.ci/run` installs what they need).
+    static func pythonHas(_ module: String? = nil) -> Bool {
+        run(["python3", "-c", module.map { "import \($0)" } ?? "pass"], input: "").status == 0
+    }
+    static let hasTapPy = pythonHas("tap")
+    static let hasPerlTAP = run(["perl", "-MTAP::Parser", "-e", "1"], input: "").status == 0
+
     static func exercise(_ name: String) throws -> Exercise {
         let r = ExerciseLoader.load(path: "\(exercises)/\(name).md")
         guard let e = r.exercise else {

@@ -283,6 +283,96 @@ struct SocketAPITests {
         #expect(r.passed, "\(failures(r))")
     }
 
+    @Test("a blocking connect refused, then retried: strace shows the one connect Python makes, and no ECONNABORTED")
+    func refusedThenRetried() throws {
+        let r = try steps("""
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(5)
+        c = socket(AF_INET, SOCK_STREAM)
+        c.connect(("127.0.0.1", 1)) -> ECONNREFUSED
+        c.connect(server.address)
+        """)
+        #expect(r.passed, "\(failures(r))")
+        let refused = try event(r, "c.connect((")
+        #expect(refused.syscalls.count == 1 && refused.syscalls[0].hasPrefix("connect(") && refused.syscalls[0].hasSuffix("= -1 ECONNREFUSED (Connection refused)"), "\(refused.syscalls)")
+        let retried = try event(r, "c.connect(server")
+        #expect(retried.syscalls.count == 1 && retried.syscalls[0].hasSuffix(") = 0"), "\(retried.syscalls)")
+        #expect(!retried.syscalls.joined().contains("SO_ERROR"))
+    }
+
+    @Test("a connect with settimeout makes Python's calls: connect EINPROGRESS, poll, getsockopt SO_ERROR")
+    func timeoutConnectCalls() throws {
+        let r = try steps("""
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(5)
+        c = socket(AF_INET, SOCK_STREAM)
+        c.settimeout(2)
+        c.connect(("127.0.0.1", 1)) -> ECONNREFUSED
+        c.connect(server.address) -> ECONNABORTED
+        c.connect(server.address)
+        """)
+        #expect(r.passed, "\(failures(r))")
+        let refused = try event(r, "c.connect((")
+        #expect(refused.syscalls.count == 3, "\(refused.syscalls)")
+        #expect(refused.syscalls.first?.hasSuffix("= -1 EINPROGRESS (Operation now in progress)") == true, "\(refused.syscalls)")
+        #expect(refused.syscalls.dropFirst().first?.hasPrefix("poll(") == true, "\(refused.syscalls)")
+        #expect(refused.syscalls.last?.contains("SO_ERROR, [111]") == true, "\(refused.syscalls)")
+    }
+
+    @Test("a blocking send that does not fit blocks (the kernel waits for every byte); non-blocking, it returns a short count")
+    func blockingSendWaitsForEveryByte() throws {
+        let r = try steps("""
+        small = socket(AF_INET, SOCK_STREAM)
+        small.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096)
+        small.bind(("127.0.0.1", 0))
+        small.listen(5)
+        sender = socket(AF_INET, SOCK_STREAM)
+        sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
+        sender.connect(small.address)
+        receiver, _ = small.accept()
+        sender.send(b"x" * 1048576) -> blocks
+        """)
+        #expect(r.passed, "\(failures(r))")
+        let nb = try steps("""
+        small = socket(AF_INET, SOCK_STREAM)
+        small.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096)
+        small.bind(("127.0.0.1", 0))
+        small.listen(5)
+        sender = socket(AF_INET, SOCK_STREAM)
+        sender.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
+        sender.connect(small.address)
+        receiver, _ = small.accept()
+        sender.setblocking(False)
+        sent = sender.send(b"x" * 1048576)
+        """)
+        #expect(nb.passed, "\(failures(nb))")
+        guard case .value(.int(let n))? = nb.events.last?.outcome else { Issue.record("\(String(describing: nb.events.last?.outcome))"); return }
+        #expect(n > 0 && n < 1048576)
+    }
+
+    @Test("recv(n, MSG_WAITALL): blocking, it waits for all n bytes (blocks with fewer, returns at EOF); with a timeout, what has arrived")
+    func waitAll() throws {
+        let r = try steps(tcpPair + """
+        client.sendall(b"12345")
+        conn.recv(10, MSG_WAITALL) -> blocks
+        client.sendall(b"67890")
+        conn.recv(5, MSG_WAITALL) -> b"67890"
+        client.sendall(b"abc")
+        conn.settimeout(1)
+        conn.recv(10, MSG_WAITALL) -> b"abc"
+        conn.setblocking(True)
+        client.sendall(b"xy")
+        client.close()
+        conn.recv(10, MSG_WAITALL) -> b"xy"
+        conn.recv(10, MSG_WAITALL) -> eof
+        """)
+        #expect(r.passed, "\(failures(r))")
+        let blocked = try event(r, "conn.recv(10, MSG_WAITALL) -> blocks")
+        #expect(blocked.syscalls.last?.contains("MSG_WAITALL") == true, "\(blocked.syscalls)")
+    }
+
     // MARK: half-close, backlog, buffers
 
     @Test("shutdown(SHUT_WR): the peer reads EOF and can still send back")

@@ -77,7 +77,7 @@ struct DiagnosticsTests {
               message: "`TCP_NODELAY` belongs to the level `IPPROTO_TCP`, not `SOL_SOCKET`", line: 4, column: 14),
         .init(name: "wrong count of names", text: lesson(server + "a, b, c = s.accept()"),
               message: "`accept` returns 2 values, but 3 names are given", line: 4, column: 1),
-        .init(name: "not a call", text: lesson(server + "s"),
+        .init(name: "not a call", text: lesson(server + "s + 1"),
               message: "a step must be a call, like `s.listen(5)`", line: 4, column: 1),
         .init(name: "equals instead of arrow", text: lesson(server + "s.recv(10) == b\"x\""),
               message: "expected the end of the step, found `==`", line: 4, column: 12),
@@ -86,6 +86,17 @@ struct DiagnosticsTests {
         .init(name: "nested front matter", text: "---\ntitle: x\nauthor:\n  name: y\n---\n" + lesson(server),
               message: "nested front matter is not supported", line: 4, column: 1),
         .init(name: "unclosed front matter", text: "---\ntitle: x\n", message: "the front matter is never closed", line: 1, column: 1),
+        .init(name: "connect with two arguments: the real port of the server, not 0",
+              text: lesson("server = socket(AF_INET, SOCK_STREAM)\nserver.bind((\"127.0.0.1\", 0))\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(\"127.0.0.1\", 8080)"),
+              message: "`connect` takes 1 argument (address), but 2 were given", line: 6, column: 1,
+              help: "the address is one tuple, with two pairs of parentheses: `connect((\"127.0.0.1\", 8080))`; to reach a server of this file, use the address it really got: `c.connect(server.address)` (or `server.getsockname()`)"),
+        .init(name: "connect to a port out of range: the server's real port, not 0",
+              text: lesson("server = socket(AF_INET, SOCK_STREAM)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect((\"127.0.0.1\", 70000))"),
+              message: "port 70000 is out of range: a port is a 16-bit number, from 0 to 65535", line: 5, column: 25,
+              help: "a connect needs the port the server really got: `c.connect(server.address)` (or `server.getsockname()`); Python raises OverflowError for 70000 before any system call (expect it with `-> OverflowError`)"),
+        .init(name: "connect to port 0", text: lesson("srv = socket(AF_INET, SOCK_STREAM)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect((\"127.0.0.1\", 0))"),
+              message: "nothing can listen on port 0: it only asks bind for a free port, so this connect is refused", line: 5, column: 25,
+              help: "connect to the port the server really got: `c.connect(srv.address)` (or `srv.getsockname()`)"),
         .init(name: "method on a plain value", text: lesson(server + "x = s.getsockname()\nx.close()"),
               message: "`x` is not a socket", line: 5, column: 1),
     ]
@@ -96,6 +107,33 @@ struct DiagnosticsTests {
         let match = try #require(ds.first { $0.message == c.message }, "got: \(ds.map { "\($0.location): \($0.message)" })")
         #expect(match.location == SourceLocation(line: c.line, column: c.column))
         if let help = c.help { #expect(match.help == help) }
+    }
+
+    @Test("getsockname() and getpeername() are addresses wherever an address is taken")
+    func addressCalls() throws {
+        let text = lesson("""
+        s = socket(AF_INET, SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        c = socket(AF_INET, SOCK_STREAM)
+        c.connect(s.getsockname())
+        c.connect_ex(s.getsockname()) -> 106
+        u = socket(AF_INET, SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        v = socket(AF_INET, SOCK_DGRAM)
+        v.sendto(b"x", u.getsockname())
+        v.connect(u.getsockname())
+        w = socket(AF_INET, SOCK_DGRAM)
+        w.bind(v.getpeername()) -> EADDRINUSE
+        """)
+        #expect(diagnose(text).isEmpty, "\(diagnose(text).map(\.message))")
+        let doc = try #require(DocumentParser.parse(text: text, path: "t.md").document)
+        // Read as the attribute it returns; the step itself stays a call of connect.
+        #expect(doc.steps[4].call.methodCall?.args.first?.expr == .attribute(Node(.name("s"), at: SourceLocation(line: 7, column: 11), length: 1), "address"))
+        #expect(doc.steps[4].source == "c.connect(s.getsockname())")
+        // A getsockname step of its own is still the call.
+        let own = try #require(DocumentParser.parse(text: lesson("s = socket(AF_INET, SOCK_STREAM)\ns.getsockname()"), path: "t.md").document)
+        #expect(own.steps[1].call.methodCall?.method == "getsockname")
     }
 
     @Test("a good lesson has no diagnostics")
