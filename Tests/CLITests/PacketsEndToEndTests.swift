@@ -37,13 +37,19 @@ struct PacketsEndToEndTests {
         #expect(nine.stdout.contains("Captured on the wire: hasty → chatty  [RST, ACK]. Your close sent a RST because 5 bytes were"))
     }
 
-    @Test("--ascii draws the arrow with ASCII, and the diagram says its packets were captured")
+    @Test("--ascii draws the arrow with ASCII; the terminal, SVG and HTML diagrams say their packets were captured")
     func asciiAndDiagram() throws {
         guard !Self.skip() else { return }
         let r = try Binary.run(["run", "--quiet", "--packets", "--ascii", "--diagram", Self.lesson2])
         #expect(r.stdout.contains("packets as captured on the run's own loopback"))
         let plain = try Binary.run(["run", "--packets", "--ascii", Self.lesson2])
         #expect(plain.stdout.contains("packets client -> server  [SYN] seq=0"))
+        let page = TestScratch.root.appendingPathComponent("page-\(UUID().uuidString).html").path
+        let html = try Binary.run(["run", "--quiet", "--html", page, Self.lesson2])
+        #expect(html.status == 0)
+        let text = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(text.contains("The packets are the ones captured on the run's own loopback."))
+        #expect(text.contains("Packets as captured on the run's own loopback"))
     }
 
     @Test("--json carries each step's packets")
@@ -180,6 +186,14 @@ struct PacketsEndToEndTests {
         #expect(r.stdout.contains("step 5  c.connect(s.address)\n  packets c → s  [SYN] seq=0 win=65495"))
         let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
         #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
+        // :save puts the value before the packets: `c.recv(10) -> b'x'  => [ACK]` is a lesson that runs.
+        let saved = TestScratch.root.appendingPathComponent("saved-\(UUID().uuidString).md").path
+        let typed = steps + "a, _ = s.accept()\nc.send(b\"x\")  => [PSH, ACK]\na.recv(10)  => none\n:save \(saved)\n"
+        _ = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: typed)
+        let lesson = try String(contentsOfFile: saved, encoding: .utf8)
+        #expect(lesson.contains("a.recv(10)  -> b'x'  => none"))
+        let replay = try Binary.run(["run", "--quiet", saved])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
         #expect(refused.stdout.contains("No packets were captured: the kernel refused a private network namespace"))
         #expect(refused.stderr.contains("note: no private network for this run"))
