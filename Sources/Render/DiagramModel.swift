@@ -650,6 +650,9 @@ struct Builder {
         packets.map { p in
             let from = endActor(p.from), to = endActor(p.to)
             let s = p.segment
+            if s.transport == .icmp {
+                return .arrow(from: from, to: to, label: s.icmpDescription, detail: nil, kind: .rst)
+            }
             if s.transport == .udp {
                 return .arrow(from: from, to: to, label: value(.bytes(s.payload), limit: 24), detail: "UDP len=\(s.payloadLength)", kind: .datagram)
             }

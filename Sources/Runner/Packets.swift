@@ -234,7 +234,7 @@ extension Session {
 public enum PacketMatch {
     /// Nil when they do: each item, in order, matches a later TCP segment carrying at least its flags.
     public static func mismatch(_ expected: PacketExpectation, _ packets: [Packet]) -> Mismatch? {
-        let actual = packets.isEmpty ? "no packets" : packets.map { $0.segment.transport == .tcp ? "[\($0.segment.flags.description)]" : "UDP" }.joined(separator: " ")
+        let actual = packets.isEmpty ? "no packets" : packets.map { $0.segment.transport == .tcp ? "[\($0.segment.flags.description)]" : $0.segment.transport.rawValue }.joined(separator: " ")
         if expected.items.isEmpty {
             return packets.isEmpty ? nil : Mismatch(expected: "=> none", actual: actual, markerColumn: nil,
                                                     message: "expected no packets, but the step sent \(count(packets.count)): \(actual)")

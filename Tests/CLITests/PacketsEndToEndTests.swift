@@ -20,7 +20,7 @@ struct PacketsEndToEndTests {
         return true
     }
 
-    @Test("--packets shows the handshake under connect, data with its length, the FIN and the RST")
+    @Test("--packets shows the handshake under connect, data with its length, the FIN, the RST, a datagram and its ICMP error")
     func packetsShown() throws {
         guard !Self.skip() else { return }
         let r = try Binary.run(["run", "--packets", Self.lesson2])
@@ -35,6 +35,8 @@ struct PacketsEndToEndTests {
         #expect(nine.status == 0, "\(nine.stdout)")
         #expect(nine.stdout.contains("hasty → chatty  [RST, ACK]"))
         #expect(nine.stdout.contains("Captured on the wire: hasty → chatty  [RST, ACK]. Your close sent a RST because 5 bytes were"))
+        let seven = try Binary.run(["run", "--packets", packageRoot + "/lessons/07-connected-udp-and-icmp-errors.md"])
+        #expect(seven.stdout.contains("probe → gone  UDP len=13\n               gone → probe  ICMP port unreachable"))
     }
 
     @Test("--ascii draws the arrow with ASCII; the terminal, SVG and HTML diagrams say their packets were captured")
