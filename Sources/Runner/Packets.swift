@@ -56,7 +56,6 @@ public struct CaptureRecord: Sendable {
 final class PacketRecorder {
     let capture: PacketCapture?
     let availability: CaptureAvailability
-    let ownNetwork: Bool
     var frames: [CapturedFrame] = []
     var keptBytes = 0
     var cut = 0
@@ -72,7 +71,6 @@ final class PacketRecorder {
         maximumFrames = options.captureMaximumPackets
         maximumBytes = options.captureMaximumBytes
         let network = PrivateNetwork.status
-        ownNetwork = network.isEntered
         guard options.capture else {
             capture = nil
             availability = .unavailable("the capture was turned off")
