@@ -93,7 +93,7 @@ struct PacketsEndToEndTests {
         #expect(lines.contains { $0.contains("Flags [P.]") && $0.contains("length 14") })
     }
 
-    @Test("bad --pcap: a folder that does not exist, a lesson given as the file: clear messages")
+    @Test("bad --pcap: a folder that does not exist, a folder, a lesson given as the file, no value: clear messages")
     func badPcap() throws {
         let missing = try Binary.run(["run", "--pcap", "/nonexistent-sockstep/run.pcap", Self.lesson2])
         if Self.available {
@@ -102,6 +102,13 @@ struct PacketsEndToEndTests {
             #expect(missing.stderr.contains("help: give a path in a folder you can write to"))
         }
         #expect(missing.stdout.isEmpty)
+        let folder = try Binary.run(["run", "--pcap", TestScratch.root.path, Self.lesson2])
+        if Self.available {
+            #expect(folder.status == 2)
+            #expect(folder.stderr.contains("Error: cannot write \(TestScratch.root.path): it is a folder"))
+        }
+        let noValue = try Binary.run(["run", Self.lesson2, "--pcap"])
+        #expect(noValue.status == 64)
         let lesson = try Binary.run(["run", "--pcap", Self.lesson2])
         #expect(lesson.status == 64)
         #expect(lesson.stderr.contains("--pcap takes the file to write"))
@@ -147,6 +154,11 @@ struct PacketsEndToEndTests {
         #expect(t.status == 0, "\(t.stderr)")
         #expect(t.stdout.contains("packets client → server  [SYN] seq=0"))
         #expect(!t.stderr.contains("note:"))
+        // A folder nobody may write to: said before the run, exit 2.
+        let denied = TestScratch.root.appendingPathComponent("denied-\(UUID().uuidString).pcap").path
+        let d = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--pcap", denied, Self.lesson2])
+        #expect(d.status == 2)
+        #expect(d.stderr.contains("Error: cannot write \(denied): permission denied"))
     }
 
     @Test("runs in parallel are independent: each in its own network, each with its own packets")
