@@ -127,6 +127,7 @@ struct PacketsEndToEndTests {
         let d = try Binary.run(["run", "--quiet", "--diagram", Self.lesson2], environment: env)
         #expect(d.stdout.contains("SYN-ACK"))
         #expect(!d.stdout.contains("packets as captured"))
+        #expect(d.stdout.contains("      packets inferred from the calls, not captured: the kernel refused a\n      private network namespace (simulated by SOCKSTEP_NETNS=refuse)\n"))
         let json = try Binary.run(["run", "--json", Self.lesson2], environment: env)
         #expect(!json.stdout.contains("\"packets\""))
         let pcap = try Binary.run(["run", "--pcap", TestScratch.root.appendingPathComponent("x.pcap").path, Self.lesson2], environment: env)
