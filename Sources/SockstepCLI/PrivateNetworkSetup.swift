@@ -44,7 +44,15 @@ extension CLI {
             return "--pcap needs the packet capture, which is not available here: \(why)"
         }
         if let e = Pcap.write([], to: path) {
-            return "cannot write \(path): \(e.name == "ENOENT" ? "its folder does not exist" : e.name == "EACCES" ? "permission denied" : e.name == "EISDIR" ? "it is a folder" : e.name)"
+            let why: String
+            switch e.rawValue {
+            case 2, 20: why = "its folder does not exist"          // ENOENT, ENOTDIR
+            case 13, 1: why = "permission denied"                  // EACCES, EPERM
+            case 21: why = "it is a folder"                        // EISDIR
+            case 30: why = "the file system is read-only"          // EROFS
+            default: why = e.name
+            }
+            return "cannot write \(path): \(why)"
         }
         return nil
     }
