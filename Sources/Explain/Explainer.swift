@@ -19,6 +19,9 @@ public struct Explanation: Sendable, Hashable {
     public var c: String?
     /// Sentences about TCP state changes the step caused.
     public var stateChanges: [String]
+    /// What in this run caused the outcome (the step and its line), when the run knows it. When it
+    /// names a step, the general causes are left out of `details`.
+    public var cause: Cause? = nil
 }
 
 /// Pure: turns events into explanations. Never touches sockets.
@@ -31,6 +34,9 @@ public enum Explainer {
         var fix: String?
         var pyExc: String?
         var man: [String] = CallCatalog.entry(e.call).map { [$0.manPage] } ?? []
+        let runCause = e.cause.map { CauseText.make($0, e) }
+        // The run knows the step that caused it: the list of what can cause it in general is left out.
+        let causeKnown = runCause?.line != nil
 
         switch e.outcome {
         case .notRun:
@@ -68,7 +74,7 @@ public enum Explainer {
             let meaning = (datagram ? entry?.datagramMeaning : nil) ?? entry?.meaning ?? errno.message
             summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(meaning)"
             var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
-            if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
+            if let addr = f["address"], runCause == nil, e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
             // Unix-domain sockets have paths and no TCP: their own causes for the errnos that differ.
@@ -80,7 +86,7 @@ public enum Explainer {
                 default: break
                 }
             }
-            if !cause.isEmpty { details.append(cause) }
+            if !cause.isEmpty && !causeKnown { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
             if errno.name == "ECONNREFUSED", e.call == "connect" || e.call == "connect_ex", f["address"]?.hasSuffix(":0") == true {
                 // Port 0 only asks bind for a free port: no server ever listens there.
@@ -94,16 +100,19 @@ public enum Explainer {
         }
 
         for note in e.notes { if let s = describe(note, e) { details.append(s) } }
+        details += PacketExplanations.details(e)
 
         var states: [String] = []
         for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
             && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
-            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)")
+            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)" + (CauseText.stateChange(c).map { " " + $0 } ?? ""))
         }
         if case .failed(let m) = e.verdict, fix == nil { fix = hintForMismatch(e, m) }
-        return Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
-                           python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        var x = Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
+                            python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        x.cause = runCause
+        return x
     }
 
     static func format(_ d: Double) -> String {
@@ -225,7 +234,7 @@ public enum Explainer {
             if case .list(let items) = value {
                 let addrs = items.compactMap { item -> String? in
                     guard case .tuple(let t) = item, t.count == 5 else { return nil }
-                    return "\(t[4]) (\(t[0]), \(t[1]))".replacingOccurrencesOf("'", with: "")
+                    return "\(t[4]) (\(t[0]), \(t[1]))".replacingAll("'", with: "")
                 }
                 return "getaddrinfo gives \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(addrs.joined(separator: "; "))."
             }
@@ -324,12 +333,12 @@ public enum Explainer {
     static func cEquivalent(_ e: Event) -> String? {
         guard let entry = CallCatalog.entry(e.call) else { return nil }
         if e.call == "socket", let f = e.step.call.functionCall {
-            let args = f.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") }
+            let args = f.args.map { StepPrinter.python($0).replacingAll("socket.", with: "") }
             let full = args + ["AF_INET", "SOCK_STREAM", "0"].dropFirst(args.count)
             return "int \(e.step.targets.first ?? "fd") = socket(\(full.joined(separator: ", ")));"
         }
         let name = e.receiver ?? "fd"
-        let args = e.step.call.methodCall?.args.map { StepPrinter.python($0).replacingOccurrencesOf("socket.", with: "") } ?? []
+        let args = e.step.call.methodCall?.args.map { StepPrinter.python($0).replacingAll("socket.", with: "") } ?? []
         switch e.call {
         case "listen": return "listen(\(name), \(args.first ?? "128"));"
         case "shutdown": return "shutdown(\(name), \(args.first ?? "SHUT_WR"));"
@@ -344,37 +353,15 @@ public enum Explainer {
         default: break
         }
         if e.call == "setsockopt" || e.call == "getsockopt", let m = e.step.call.methodCall, m.args.count >= 2 {
-            let level = StepPrinter.python(m.args[0]).replacingOccurrencesOf("socket.", with: "")
-            let option = StepPrinter.python(m.args[1]).replacingOccurrencesOf("socket.", with: "")
+            let level = StepPrinter.python(m.args[0]).replacingAll("socket.", with: "")
+            let option = StepPrinter.python(m.args[1]).replacingAll("socket.", with: "")
             if e.call == "getsockopt" {
                 return "int v; socklen_t len = sizeof v; getsockopt(\(name), \(level), \(option), &v, &len);"
             }
             let value = m.args.count > 2 ? StepPrinter.python(m.args[2]) : "1"
             return "int v = \(value); setsockopt(\(name), \(level), \(option), &v, sizeof v);"
         }
-        return entry.c.replacingOccurrencesOf("FD", with: name)
-    }
-}
-
-
-extension String {
-    func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
-        // A plain scan: faster here than the generic `replacing` of _StringProcessing.
-        guard !target.isEmpty, contains(target.first!) else { return self }
-        let t = Array(target.utf8), src = Array(utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(src.count)
-        var i = 0
-        while i < src.count {
-            if src[i] == t[0], i + t.count <= src.count, src[i..<(i + t.count)].elementsEqual(t) {
-                out += replacement.utf8
-                i += t.count
-            } else {
-                out.append(src[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return entry.c.replacingAll("FD", with: name)
     }
 }
 

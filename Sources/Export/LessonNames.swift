@@ -107,7 +107,7 @@ func identifier(_ name: String, reserved: Set<String>) -> String {
 
 /// Text safe inside a C or Swift block comment: no `*/`, no nested `/*`, no `??` trigraphs.
 func commentSafe(_ s: String) -> String {
-    s.replacingOccurrences(of: "*/", with: "* /").replacingOccurrences(of: "/*", with: "/ *").replacingOccurrences(of: "??", with: "? ?")
+    s.replacingAll("*/", with: "* /").replacingAll("/*", with: "/ *").replacingAll("??", with: "? ?")
 }
 
 /// A step's expected value as the lesson wrote it, for the report line (`-- expected b'Hello'`).

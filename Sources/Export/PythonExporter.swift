@@ -9,7 +9,7 @@ struct PythonExporter {
     func program() throws -> String {
         let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
         var out = "#!/usr/bin/env python3\n"
-        out += "\"\"\"\(document.title.replacingOccurrences(of: "\"\"\"", with: "'''")): exported by `sockstep export --lang python \(document.path)`.\n\n"
+        out += "\"\"\"\(document.title.replacingAll("\"\"\"", with: "'''")): exported by `sockstep export --lang python \(document.path)`.\n\n"
         if let s = document.meta("summary") { out += s + "\n\n" }
         out += """
         Makes the lesson's calls in the same order on real loopback sockets and checks the same
@@ -52,6 +52,7 @@ struct PythonExporter {
     func code(_ s: StepShape) throws -> String {
         var comment = "    # step \(s.number): \(s.step.source)"
         if let c = s.step.comment { comment += "  # " + c }
+        if let note = s.packetsNote { comment += "\n    # " + note }
         var call: String
         var attemptOn: String?
         switch s.kind {

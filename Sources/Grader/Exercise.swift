@@ -1,4 +1,5 @@
-import Foundation
+import Sockets
+import FoundationEssentials
 import ScenarioFormat
 
 /// An exercise: what the student's program must be, and the checks that grade it.
@@ -71,11 +72,11 @@ public enum ExerciseLoader {
     }
 
     public static func load(path: String) -> Result {
-        var isDir: ObjCBool = false
+        var isDir = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             var help = "check the path; exercises live in scenarios/exercises/"
-            let dir = (path as NSString).deletingLastPathComponent
-            let name = (path as NSString).lastPathComponent
+            let dir = Path.deletingLastComponent(path)
+            let name = Path.lastComponent(path)
             let searchDir = dir.isEmpty ? "." : dir
             if let names = try? FileManager.default.contentsOfDirectory(atPath: searchDir).filter({ $0.hasSuffix(".md") }),
                let guess = Suggest.closest(to: name, in: names) {
@@ -83,7 +84,7 @@ public enum ExerciseLoader {
             }
             return Result(exercise: nil, diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "there is no exercise file at `\(path)`", help: help)], path: path, lines: [])
         }
-        if isDir.boolValue {
+        if isDir {
             return Result(exercise: nil, diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "`\(path)` is a directory, not an exercise file",
                 help: "pass one exercise's .md file, like scenarios/exercises/echo-server.md")], path: path, lines: [])
         }
@@ -223,8 +224,8 @@ public enum ExerciseLoader {
     }
 
     public static func parsePassAt(_ text: String) -> Exercise.PassAt? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasSuffix("%"), let v = Double(t.dropLast().trimmingCharacters(in: .whitespaces)), v >= 0, v <= 100 { return .percent(v) }
+        let t = text.trimmingWhitespace
+        if t.hasSuffix("%"), let v = Double(t.dropLast().trimmingWhitespace), v >= 0, v <= 100 { return .percent(v) }
         if let v = Double(t), v >= 0 { return .points(v) }
         return nil
     }
@@ -239,33 +240,33 @@ public enum ExerciseLoader {
         var n = range.lowerBound
         while n <= range.upperBound, n <= lines.count {
             let line = lines[n - 1]
-            let t = line.trimmingCharacters(in: .whitespaces)
+            let t = line.trimmingWhitespace
             if t.hasPrefix("```") || t.hasPrefix("~~~") {
                 let fence = String(t.prefix { $0 == "`" || $0 == "~" })
-                let info = t.dropFirst(fence.count).trimmingCharacters(in: .whitespaces)
+                let info = t.dropFirst(fence.count).trimmingWhitespace
                 var body: [String] = []
                 var j = n + 1
-                while j <= lines.count, !(lines[j - 1].trimmingCharacters(in: .whitespaces).hasPrefix(fence)) { body.append(lines[j - 1]); j += 1 }
+                while j <= lines.count, !(lines[j - 1].trimmingWhitespace.hasPrefix(fence)) { body.append(lines[j - 1]); j += 1 }
                 if info == "stdout" { stdout = body; firstLine = firstLine ?? n }
                 n = j + 1
                 inHint = false
                 continue
             }
             if t.lowercased().hasPrefix("> hint:") {
-                hint = [String(t.dropFirst(7)).trimmingCharacters(in: .whitespaces)]
+                hint = [String(t.dropFirst(7)).trimmingWhitespace]
                 inHint = true
             } else if inHint, t.hasPrefix(">") {
-                hint.append(String(t.dropFirst()).trimmingCharacters(in: .whitespaces))
+                hint.append(String(t.dropFirst()).trimmingWhitespace)
             } else {
                 inHint = false
             }
-            if t.lowercased().hasPrefix("exit status:"), let v = Int32(t.dropFirst(12).trimmingCharacters(in: .whitespaces)) {
+            if t.lowercased().hasPrefix("exit status:"), let v = Int32(t.dropFirst(12).trimmingWhitespace) {
                 exitStatus = v
                 firstLine = firstLine ?? n
             }
             n += 1
         }
-        let h = hint.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        let h = hint.joined(separator: " ").trimmingWhitespace
         return (h.isEmpty ? nil : h, stdout, exitStatus, firstLine)
     }
 }
@@ -279,12 +280,12 @@ struct Heading {
     var problem: String?
 
     static func parse(_ text: String) -> Heading {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace
         guard t.hasSuffix(")"), let open = t.lastIndex(of: "(") else { return Heading(name: t) }
-        var h = Heading(name: t[..<open].trimmingCharacters(in: .whitespaces))
+        var h = Heading(name: t[..<open].trimmingWhitespace)
         let inner = t[t.index(after: open)..<t.index(before: t.endIndex)]
         var understood = false
-        for part in inner.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+        for part in inner.split(separator: ",").map({ $0.trimmingWhitespace.lowercased() }) {
             let words = part.split(separator: " ").map(String.init)
             if part == "hidden" { h.hidden = true; understood = true }
             else if words.count == 2, words[1] == "point" || words[1] == "points" || words[1] == "pts", let p = Double(words[0]), p >= 0 { h.points = p; understood = true }
@@ -304,9 +305,9 @@ struct Heading {
 /// Seconds written as `2`, `1.5 s`, `500 ms`.
 enum Duration {
     static func parse(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = text.trimmingWhitespace.lowercased()
         for (suffix, scale) in [("ms", 0.001), ("seconds", 1.0), ("second", 1.0), ("sec", 1.0), ("s", 1.0)] where t.hasSuffix(suffix) {
-            return Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)).map { $0 * scale }
+            return Double(t.dropLast(suffix.count).trimmingWhitespace).map { $0 * scale }
         }
         return Double(t)
     }

@@ -73,9 +73,11 @@ public struct CheckResult: Sendable, Codable {
     public var line: Int
     /// The runner's events for this check, for the HTML page's diagram; not part of the JSON.
     public var events: [Event] = []
+    /// A failed check's packets as captured in the private network (nil without a capture).
+    public var packets: [PacketLine]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case number, name, points, score, status, hidden, feedback, hint, transcript, duration, line
+        case number, name, points, score, status, hidden, feedback, hint, transcript, duration, line, packets
     }
 }
 

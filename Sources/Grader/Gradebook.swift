@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 
 /// Grades every submission folder of a directory, several at a time. Each grading is isolated:
 /// its own free port, its own temporary directory, its own process group; one that misbehaves
@@ -14,8 +15,8 @@ public enum Gradebook {
     public static func submissions(in directory: String) -> [String]? {
         guard let items = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
         return items.filter { name in
-            var isDir: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDir) && isDir.boolValue
+            var isDir = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: Path.join(directory, name), isDirectory: &isDir) && isDir
         }.sorted()
     }
 
@@ -26,11 +27,11 @@ public enum Gradebook {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         let state = Shared(count: folders.count)
         let workers = max(1, min(jobs, folders.count))
-        let done = DispatchSemaphore(value: 0)
+        let done = Semaphore(value: 0)
         for _ in 0..<workers {
-            let t = Thread {
+            let started = Threads.start(name: "sockstep-grade", stackSize: 1 << 20) {
                 while let i = state.next() {
-                    let dir = (root as NSString).appendingPathComponent(folders[i])
+                    let dir = Path.join(root, folders[i])
                     var options = template
                     options.directory = dir
                     options.submissionDirectory = dir
@@ -40,15 +41,14 @@ public enum Gradebook {
                 }
                 done.signal()
             }
-            t.stackSize = 1 << 20
-            t.start()
+            if !started { done.signal() }
         }
         for _ in 0..<workers { done.wait() }
         return state.entries()
     }
 
     final class Shared: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Lock()
         private var nextIndex = 0
         private var finished = 0
         private var results: [Entry?]
@@ -79,7 +79,7 @@ public enum Gradebook {
             let g = e.grade
             let status = g.unusable ? "unusable" : g.passed ? "passed" : "below"
             let message = g.problem?.message ?? g.checks.first { $0.status != .passed }.map { "check \($0.number): " + ($0.hidden ? "hidden check failed" : $0.feedback?.message ?? "failed") } ?? ""
-            var row = [e.submission, Points.text(g.score), Points.text(g.maxScore), String(format: "%.1f", g.percent), g.passed ? "true" : "false", status, message, String(format: "%.3f", g.duration)]
+            var row = [e.submission, Points.text(g.score), Points.text(g.maxScore), Format.fixed(g.percent, 1), g.passed ? "true" : "false", status, message, Format.fixed(g.duration, 3)]
             row += g.checks.map { Points.text($0.score) }
             rows.append(row.map(field).joined(separator: ","))
         }
@@ -90,7 +90,7 @@ public enum Gradebook {
         let needsQuotes = s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
         // A leading = + - @ would be a formula in a spreadsheet: a student's message must stay text.
         let safe = s.first.map { "=+-@".contains($0) } == true && Double(s) == nil ? "'" + s : s
-        return needsQuotes || safe != s ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        return needsQuotes || safe != s ? "\"" + safe.replacingAll("\"", with: "\"\"") + "\"" : s
     }
 
     struct Book: Encodable {

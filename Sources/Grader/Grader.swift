@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Runner
 import ScenarioFormat
 import Sockets
@@ -84,8 +84,8 @@ struct GradingRun {
 
     func command(port: UInt16) -> [String] {
         options.command.map { arg in
-            var a = arg.replacingOccurrences(of: "{port}", with: String(port)).replacingOccurrences(of: "{host}", with: "127.0.0.1")
-            if let dir = options.submissionDirectory { a = a.replacingOccurrences(of: "{dir}", with: dir) }
+            var a = arg.replacingAll("{port}", with: String(port)).replacingAll("{host}", with: "127.0.0.1")
+            if let dir = options.submissionDirectory { a = a.replacingAll("{dir}", with: dir) }
             return a
         }
     }
@@ -273,7 +273,9 @@ struct GradingRun {
                     default: return false
                     }
                 }()
-                return StepsOutcome(result: result(check, .failed, f, transcript, MonotonicInstant.now().seconds(since: checkStart)), endedByPeer: peer)
+                var failed = result(check, .failed, f, transcript, MonotonicInstant.now().seconds(since: checkStart))
+                failed.packets = PacketLine.lines(events, trailing: session.drainPackets())
+                return StepsOutcome(result: failed, endedByPeer: peer)
             }
             if MonotonicInstant.now() > deadline, check.within != nil {
                 let f = Feedback("Too slow: this check must finish within \(Messages.seconds(limit)), and it took \(Messages.milliseconds(MonotonicInstant.now().seconds(since: checkStart))).")

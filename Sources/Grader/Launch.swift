@@ -1,11 +1,11 @@
-import Foundation
+import FoundationEssentials
 import Sockets
 
 /// Free loopback ports for programs under test: the kernel picks one (bind to port 0), and the
 /// grader never hands the same port to two programs of one run, so parallel gradings cannot collide.
 public enum FreePorts {
     nonisolated(unsafe) private static var given: Set<UInt16> = []
-    private static let lock = NSLock()
+    private static let lock = Lock()
 
     public static func pick(udp: Bool) -> UInt16? {
         let family = SocketConstants.named("AF_INET")!.value

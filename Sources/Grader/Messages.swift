@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Runner
 import ScenarioFormat
 import Sockets
@@ -13,7 +13,7 @@ enum Messages {
     static func milliseconds(_ s: Double) -> String { "\(Int((s * 1000).rounded())) ms" }
 
     static func isPython(_ command: [String]) -> Bool {
-        command.contains { ($0 as NSString).lastPathComponent.hasPrefix("python") || $0.hasSuffix(".py") }
+        command.contains { Path.lastComponent($0).hasPrefix("python") || $0.hasSuffix(".py") }
     }
 
     // MARK: the program as a whole
@@ -45,7 +45,7 @@ enum Messages {
 
     /// The last line of stderr that says what went wrong ("SyntaxError: invalid syntax").
     static func lastErrorLine(_ out: CapturedOutput) -> String? {
-        out.tail(lines: 1).trimmingCharacters(in: .whitespaces).nilIfEmpty
+        out.tail(lines: 1).trimmingWhitespace.nilIfEmpty
     }
 
     static func exitedBeforeListening(_ status: ExitStatus, stderr: CapturedOutput, port: UInt16) -> Feedback {
@@ -122,7 +122,7 @@ enum Messages {
     static func expectationText(_ step: Step) -> String? {
         guard case .value(let node)? = step.expectation else { return nil }
         if let b = GradingRun.literalBytes(node), b.count <= 200 { return Value.pythonRepr(bytes: b) }
-        if let arrow = step.source.range(of: "->") { return step.source[arrow.upperBound...].trimmingCharacters(in: .whitespaces) }
+        if let arrow = step.source.firstRange(ofText: "->") { return step.source[arrow.upperBound...].trimmingWhitespace }
         return nil
     }
 
@@ -164,8 +164,8 @@ enum Messages {
                     if case .value(.bytes) = event.outcome {
                         line.marker = zip(line.expected!, m.actual).prefix { $0 == $1 }.count
                     }
-                } else if let arrow = step.source.range(of: "->") {
-                    line.expected = step.source[arrow.upperBound...].trimmingCharacters(in: .whitespaces)
+                } else if let arrow = step.source.firstRange(ofText: "->") {
+                    line.expected = step.source[arrow.upperBound...].trimmingWhitespace
                 }
             }
         }

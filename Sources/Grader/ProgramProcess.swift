@@ -1,11 +1,11 @@
-import Foundation
+import FoundationEssentials
 import ScenarioFormat
 import Sockets
 
 /// What a program wrote on one stream: the first `limit` bytes, the last few KiB, and the total.
 public final class CapturedOutput: @unchecked Sendable {
     public let limit: Int
-    private let lock = NSLock()
+    private let lock = Lock()
     private var head: [UInt8] = []
     private var tailRing: [UInt8] = []
     private var total = 0
@@ -34,7 +34,7 @@ public final class CapturedOutput: @unchecked Sendable {
         let bytes = total > head.count ? tailRing : head
         lock.unlock()
         let all = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let trimmed = Array(all.reversed().drop { $0.trimmingCharacters(in: .whitespaces).isEmpty }.reversed())
+        let trimmed = Array(all.reversed().drop { $0.trimmingWhitespace.isEmpty }.reversed())
         return trimmed.suffix(lines).joined(separator: "\n")
     }
 }
@@ -59,7 +59,7 @@ public final class RunningProgram: @unchecked Sendable {
     public let stderr: CapturedOutput
     public let started = MonotonicInstant.now()
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var status: ExitStatus?
     private var exitedAt: MonotonicInstant?
     private var stoppedByGrader = false
@@ -68,7 +68,7 @@ public final class RunningProgram: @unchecked Sendable {
     private let exitPipe: (read: Int32, write: Int32)
     /// Written to by `stop` to end the drain thread when an escaped process still holds the pipes.
     private let wakePipe: (read: Int32, write: Int32)
-    private let drained = DispatchSemaphore(value: 0)
+    private let drained = Semaphore(value: 0)
 
     public static func start(_ command: [String], environment: [String: String], directory: String?, outputLimit: Int) -> Result<RunningProgram, LaunchProblem> {
         guard let first = command.first, !first.isEmpty else { return .failure(.emptyCommand) }
@@ -97,7 +97,7 @@ public final class RunningProgram: @unchecked Sendable {
         self.stderr = CapturedOutput(limit: limit)
         self.exitPipe = exitPipe
         self.wakePipe = wakePipe
-        let waiter = Thread { [self] in
+        Threads.start(name: "sockstep-exit-\(pid)") { [self] in
             let st = Processes.waitForExitWithoutReaping(pid) ?? .exited(-1)
             self.lock.lock()
             self.status = st
@@ -105,15 +105,15 @@ public final class RunningProgram: @unchecked Sendable {
             self.lock.unlock()
             Processes.write(exitPipe.write, [1])
         }
-        waiter.name = "sockstep-exit-\(pid)"
-        waiter.stackSize = 256 * 1024
-        waiter.start()
-        let drainer = Thread { [self] in
+        let draining = Threads.start(name: "sockstep-drain-\(pid)") { [self] in
             self.drain(outFD, errFD)
         }
-        drainer.name = "sockstep-drain-\(pid)"
-        drainer.stackSize = 256 * 1024
-        drainer.start()
+        if !draining {
+            // No thread for the output (the system is out of them): drop it rather than block the child.
+            Processes.closeDescriptor(outFD)
+            Processes.closeDescriptor(errFD)
+            drained.signal()
+        }
     }
 
     deinit {
@@ -176,7 +176,7 @@ public final class RunningProgram: @unchecked Sendable {
         }
         lock.lock(); reaped = true; lock.unlock()
         // Output still in the pipes arrives at once; a process that left the group may hold them open.
-        if drained.wait(timeout: .now() + 0.5) == .timedOut {
+        if !drained.wait(seconds: 0.5) {
             Processes.write(wakePipe.write, [1])
             drained.wait()
         }

@@ -1,4 +1,3 @@
-import Foundation
 import Runner
 import ScenarioFormat
 
@@ -31,12 +30,12 @@ public struct ActorAnnotation: Sendable, Hashable {
     public static func parse(_ text: String) -> ActorAnnotation {
         var result = ActorAnnotation()
         for raw in text.split(separator: ";") {
-            let part = raw.trimmingCharacters(in: .whitespaces)
+            let part = raw.trimmingWhitespace
             if part.isEmpty { continue }
             let actor: String
             let sockets: [String]
             if let eq = part.firstIndex(of: "=") {
-                actor = part[..<eq].trimmingCharacters(in: .whitespaces)
+                actor = part[..<eq].trimmingWhitespace
                 sockets = part[part.index(after: eq)...].split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             } else {
                 actor = part
@@ -58,8 +57,25 @@ public struct ActorAnnotation: Sendable, Hashable {
     }
 
     static func isName(_ s: String) -> Bool {
-        guard let f = s.unicodeScalars.first, f == "_" || CharacterSet.letters.contains(f) else { return false }
-        return s.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
+        guard let f = s.unicodeScalars.first, f == "_" || isLetter(f) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || isLetter($0) || isDigit($0) }
+    }
+
+    /// Foundation's `CharacterSet.letters`: the Unicode categories L* and M*.
+    private static func isLetter(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// With `isLetter`, Foundation's `CharacterSet.alphanumerics`: the categories N*.
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
     }
 }
 
@@ -116,6 +132,15 @@ public struct DiagramModel: Sendable {
     /// Steps that were not run because an earlier one stopped the run (not drawn).
     public var notRun: [Int] = []
 
+    /// Where the packets come from: captured on the run's loopback, or inferred from the calls.
+    public enum PacketSource: String, Sendable, Hashable { case inferred, captured }
+    public var packetSource: PacketSource = .inferred
+
+    /// One line under the diagram, for captured packets (inferred ones are the default, unsaid).
+    public var packetSourceNote: String? {
+        packetSource == .captured ? "packets as captured on the run's own loopback (sockstep run --packets lists them)" : nil
+    }
+
     /// "client → server: SYN": one sentence per item, for screen readers and the text table.
     public func describe(_ item: Item) -> String {
         switch item {
@@ -163,7 +188,9 @@ extension DiagramModel {
         for e in events {
             if e.verdict == .skipped { b.notRun.append(e.index) } else { b.add(e) }
         }
-        return DiagramModel(actors: b.actors, rows: b.rows, notRun: b.notRun)
+        var model = DiagramModel(actors: b.actors, rows: b.rows, notRun: b.notRun)
+        if events.contains(where: { $0.packets != nil }) { model.packetSource = .captured }
+        return model
     }
 }
 
@@ -308,14 +335,14 @@ struct Builder {
     static func callText(_ step: Step, receiver: String?, actorName: String) -> String {
         var s = withoutExpectation(step.source)
         if !step.targets.isEmpty, let eq = s.firstIndex(of: "="), s.firstIndex(of: "(").map({ eq < $0 }) ?? true {
-            s = String(s[s.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            s = String(s[s.index(after: eq)...]).trimmingWhitespace
         }
-        s = s.trimmingCharacters(in: .whitespaces)
+        s = s.trimmingWhitespace
         if let r = receiver, r == actorName, s.hasPrefix(r + ".") { s = String(s.dropFirst(r.count + 1)) }
         return s
     }
 
-    /// `conn.recv(1024) -> b"hi"` → `conn.recv(1024)`: the `->` outside quotes and brackets ends the call.
+    /// `conn.recv(1024) -> b"hi"` → `conn.recv(1024)`: the `->` (or a packets `=>`) outside quotes and brackets ends the call.
     static func withoutExpectation(_ source: String) -> String {
         var quote: Character?
         var depth = 0
@@ -330,8 +357,8 @@ struct Builder {
                 depth += 1
             } else if ch == ")" || ch == "]" {
                 depth -= 1
-            } else if ch == ">" && previous == "-" && depth == 0 {
-                return String(source.prefix(i - 1)).trimmingCharacters(in: .whitespaces)
+            } else if ch == ">" && (previous == "-" || previous == "=") && depth == 0 {
+                return String(source.prefix(i - 1)).trimmingWhitespace
             }
             previous = ch
         }
@@ -363,10 +390,18 @@ struct Builder {
             let (result, kind) = resultText(e)
             items.append(.call(actor: a, text: text, result: result, kind: kind))
         }
+        var inferred: [DiagramModel.Item] = []
         if e.verdict != .skipped, let r = e.receiver {
-            items += arrows(e, socket: r, before: before)
+            inferred += arrows(e, socket: r, before: before)
         }
-        items += resets(e, before: before, already: items)
+        inferred += resets(e, before: before, already: items + inferred)
+        if let packets = e.packets {
+            // Captured: the real segments replace the inferred ones (Unix-domain links have no packets).
+            items += inferred.filter { if case .arrow(_, _, _, _, let k) = $0 { return k == .connection || k == .eof }; return false }
+            items += captured(packets)
+        } else {
+            items += inferred
+        }
         for c in e.stateChanges {
             guard let snap = lastKnown[c.socket], snap.type == "SOCK_STREAM", snap.family != "AF_UNIX" else { continue }
             if c.from == nil && c.to == "CLOSED" { continue }
@@ -558,6 +593,8 @@ struct Builder {
         case "close", "shutdown":
             guard succeeded, let old, let state = old.state else { return [] }
             if e.call == "close" && old.closed { return [] }
+            // Another descriptor (a dup) still holds the socket: closing this one sends nothing.
+            if e.call == "close" && e.facts["close"] == "shared" { return [] }
             if e.call == "shutdown" && !(e.syscalls.first?.contains("SHUT_WR") ?? false || e.syscalls.first?.contains("SHUT_RDWR") ?? false) { return [] }
             guard let to = peerActor(of: socket) else { return [] }
             let p = peer(of: socket)
@@ -608,6 +645,33 @@ struct Builder {
     }
 
     /// The bytes a send step passes, when they are written out (`b"hi"`, `b"x" * 10`).
+    /// Arrows for captured packets: `SYN`, `SYN, ACK`, `ACK`, `FIN, ACK`, `RST`; data with its bytes.
+    mutating func captured(_ packets: [Packet]) -> [DiagramModel.Item] {
+        packets.map { p in
+            let from = endActor(p.from), to = endActor(p.to)
+            let s = p.segment
+            if s.transport == .udp {
+                return .arrow(from: from, to: to, label: value(.bytes(s.payload), limit: 24), detail: "UDP len=\(s.payloadLength)", kind: .datagram)
+            }
+            let flags = s.flags.description
+            let kind: DiagramModel.ArrowKind = s.flags.contains(.rst) ? .rst : s.flags.contains(.fin) ? .fin
+                : s.payloadLength > 0 ? .data : .handshake
+            if s.payloadLength > 0 && kind == .data {
+                // The bytes themselves, as the inferred arrow shows them (the flags are PSH, ACK).
+                let label = s.payload.count == s.payloadLength ? value(.bytes(s.payload)) : "\(s.payloadLength) bytes"
+                return .arrow(from: from, to: to, label: label, detail: "\(s.payloadLength) byte\(s.payloadLength == 1 ? "" : "s")", kind: kind)
+            }
+            return .arrow(from: from, to: to, label: flags, detail: nil, kind: kind)
+        }
+    }
+
+    /// The column of a captured packet's end: its socket's, or an outside one for an address.
+    mutating func endActor(_ name: String) -> Int {
+        if actorOf[name] != nil || lastKnown[name] != nil { return actor(name) }
+        if name.first?.isNumber == true || name.first == "[" { return outsideActor(address(name), address: name) }
+        return outsideActor(name)
+    }
+
     static func payload(_ step: Step) -> [UInt8]? {
         guard let arg = step.call.methodCall?.args.first else { return nil }
         return bytes(arg, depth: 0)

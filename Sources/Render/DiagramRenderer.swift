@@ -42,7 +42,8 @@ public enum DiagramRenderer {
     public static func render(model: DiagramModel, style: Style, width: Int = 80) -> String {
         guard !model.actors.isEmpty else { return style.dim("(no sockets, so nothing to draw)") + "\n" }
         var layout = TextLayout(model: model, glyphs: Glyphs(unicode: style.unicode), width: max(40, width))
-        return layout.draw().map { $0.text(style) }.joined(separator: "\n") + "\n"
+        let note = model.packetSourceNote.map { "      " + style.dim($0) + "\n" } ?? ""
+        return layout.draw().map { $0.text(style) }.joined(separator: "\n") + "\n" + note
     }
 }
 

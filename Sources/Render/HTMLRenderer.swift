@@ -1,5 +1,4 @@
 import Explain
-import Foundation
 import Runner
 import ScenarioFormat
 
@@ -143,6 +142,7 @@ public enum HTMLRenderer {
         guard e.verdict != .skipped else { return s + "<p>Not run: an earlier step stopped the run.</p></li>" }
         let x = Explainer.explain(e)
         s += "<p>\(inline(x.summary))</p>"
+        if let cause = x.cause { s += "<p class=\"cause\">\(inline(cause.text))</p>" }
         for d in x.details { s += "<p>\(inline(d))</p>" }
         for c in x.stateChanges { s += "<p class=\"state\">\(inline(c))</p>" }
         if case .failed(let m) = e.verdict {
@@ -187,7 +187,7 @@ public enum HTMLRenderer {
         s += "<figure><div class=\"scroll\">" + SVGDiagram.render(model: model, title: title, id: id) + "</div>"
         s += "<figcaption>Columns: " + model.actors.map { a in
             "<strong>\(escape(a.name))</strong>" + (a.outside ? " (outside this run: another program, or nothing, at that address)" : a.sockets.count > 1 ? " (sockets " + a.sockets.map { escape($0) }.joined(separator: ", ") + ")" : "")
-        }.joined(separator: ", ") + ". Time goes down.</figcaption></figure>"
+        }.joined(separator: ", ") + ". Time goes down." + (model.packetSource == .captured ? " The packets are the ones captured on the run's own loopback." : "") + "</figcaption></figure>"
         s += "<div class=\"scroll\"><table class=\"sequence\"><caption>The same exchange, step by step</caption>"
         s += "<thead><tr><th scope=\"col\">step</th><th scope=\"col\">what happened</th></tr></thead><tbody>"
         for row in model.rows {
@@ -304,13 +304,13 @@ public enum HTMLRenderer {
         }
         while i < lines.count {
             let line = lines[i]
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingWhitespace
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
                 flush()
                 let fence = String(trimmed.prefix { $0 == "`" || $0 == "~" })
                 var code: [String] = []
                 i += 1
-                while i < lines.count, !lines[i].trimmingCharacters(in: .whitespaces).hasPrefix(fence) { code.append(lines[i]); i += 1 }
+                while i < lines.count, !lines[i].trimmingWhitespace.hasPrefix(fence) { code.append(lines[i]); i += 1 }
                 out.append("<pre><code>\(escape(code.joined(separator: "\n")))</code></pre>")
                 i += 1
             } else if trimmed.isEmpty {
@@ -319,8 +319,8 @@ public enum HTMLRenderer {
             } else if trimmed.hasPrefix(">") {
                 flush()
                 var quoted: [String] = []
-                while i < lines.count, lines[i].trimmingCharacters(in: .whitespaces).hasPrefix(">") {
-                    var q = lines[i].trimmingCharacters(in: .whitespaces).dropFirst()
+                while i < lines.count, lines[i].trimmingWhitespace.hasPrefix(">") {
+                    var q = lines[i].trimmingWhitespace.dropFirst()
                     if q.first == " " { q = q.dropFirst() }
                     quoted.append(String(q))
                     i += 1
@@ -334,9 +334,9 @@ public enum HTMLRenderer {
             } else if trimmed.hasPrefix("|") {
                 flush()
                 var rows: [[String]] = []
-                while i < lines.count, lines[i].trimmingCharacters(in: .whitespaces).hasPrefix("|") {
-                    let cells = lines[i].trimmingCharacters(in: .whitespaces).split(separator: "|", omittingEmptySubsequences: false)
-                        .dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+                while i < lines.count, lines[i].trimmingWhitespace.hasPrefix("|") {
+                    let cells = lines[i].trimmingWhitespace.split(separator: "|", omittingEmptySubsequences: false)
+                        .dropFirst().map { $0.trimmingWhitespace }
                     let row = cells.last == "" ? Array(cells.dropLast()) : Array(cells)
                     if !row.allSatisfy({ $0.allSatisfy { "-: ".contains($0) } }) { rows.append(row) }
                     i += 1
@@ -351,8 +351,8 @@ public enum HTMLRenderer {
                 while i < lines.count {
                     if let item = listItem(lines[i]), item.ordered == first.ordered {
                         items.append(item.text)
-                    } else if !lines[i].trimmingCharacters(in: .whitespaces).isEmpty, lines[i].hasPrefix("  "), !items.isEmpty {
-                        items[items.count - 1] += " " + lines[i].trimmingCharacters(in: .whitespaces)
+                    } else if !lines[i].trimmingWhitespace.isEmpty, lines[i].hasPrefix("  "), !items.isEmpty {
+                        items[items.count - 1] += " " + lines[i].trimmingWhitespace
                     } else {
                         break
                     }

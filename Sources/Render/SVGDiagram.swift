@@ -74,6 +74,10 @@ public enum SVGDiagram {
             let what = first == last ? "Step \(first) was" : "Steps \(first)–\(last) were"
             body.append("<text x=\"6\" y=\"\(y)\" class=\"sd-step\">\(what) not run: an earlier step stopped the run.</text>")
         }
+        if let note = model.packetSourceNote {
+            y += 26
+            body.append("<text x=\"6\" y=\"\(y)\" class=\"sd-step\">\(HTMLRenderer.escape(note.prefix(1).uppercased() + note.dropFirst())).</text>")
+        }
         let height = y + 24
 
         var head: [String] = []

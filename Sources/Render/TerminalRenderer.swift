@@ -11,6 +11,8 @@ public struct TerminalRenderer: Sendable {
         public var width = 100
         /// The shell goes on after an unexpected error; a run stops there.
         public var stopsOnUnexpected = true
+        /// Show the packets each step caused, as captured (`--packets`).
+        public var packets = false
         public init() {}
     }
     public var style: Style
@@ -46,6 +48,7 @@ public struct TerminalRenderer: Sendable {
         out += "\n"
         let textWidth = max(40, options.width - indent.count)
         out += indent + wrap(x.summary, width: textWidth, indent: indent) + "\n"
+        if let cause = x.cause { out += indent + wrap(cause.text, width: textWidth, indent: indent) + "\n" }
         for d in x.details { out += indent + wrap(d, width: textWidth, indent: indent) + "\n" }
         for s in x.stateChanges { out += indent + wrap(s, width: textWidth, indent: indent) + "\n" }
         switch e.verdict {
@@ -69,6 +72,10 @@ public struct TerminalRenderer: Sendable {
         }
         for s in e.syscalls { out += indent + style.dim("strace  " + s) + "\n" }
         if let c = x.c, !e.syscalls.isEmpty { out += indent + style.dim("C       " + c) + "\n" }
+        // A step that expects packets and failed shows them even without --packets.
+        if let packets = e.packets, (options.packets && (!packets.isEmpty || !e.syscalls.isEmpty)) || (e.step.packets != nil && !e.verdict.isSuccess) {
+            out += PacketRendering.lines(packets, indent: indent, style: style)
+        }
         if options.table {
             out += SocketTableRenderer.render(e.sockets, indent: indent, style: style) + "\n"
         } else if let name = e.facts["new"] ?? e.receiver ?? e.facts["socket"], let row = e.sockets.first(where: { $0.name == name }) {
@@ -87,6 +94,8 @@ public struct TerminalRenderer: Sendable {
         var s = "\(total) step\(total == 1 ? "" : "s"): \(passed) passed"
         if failed > 0 { s += ", " + style.red("\(failed) failed") }
         if skipped > 0 { s += ", \(skipped) not run" }
+        let shown = r.document.illustrations.count
+        if shown > 0 { s += ", \(shown) illustration block\(shown == 1 ? "" : "s") shown, not run" }
         s += " \(style.dot) \(time)"
         let verdict = failed == 0 ? style.green(style.bold("PASS")) : style.red(style.bold("FAIL"))
         return "\(verdict)  \(r.document.path): \(s)\n"

@@ -25,6 +25,12 @@ public struct Event: Sendable {
     public var stateChanges: [StateChange]
     /// Wall time of the step in seconds.
     public var duration: Double
+    /// What in this run caused the outcome (the step that closed the peer, shut down writing, holds
+    /// the port...), when the runner can tell from its history; nil when it cannot.
+    public var cause: RunCause? = nil
+    /// The packets the step caused, as captured on the run's loopback; nil when the run has no
+    /// capture (then diagrams infer the packets from the calls).
+    public var packets: [Packet]? = nil
 }
 
 public enum Outcome: Sendable, Hashable {
@@ -91,6 +97,8 @@ public struct StateChange: Sendable, Hashable {
     public var socket: String
     public var from: String?
     public var to: String
+    /// The step that led there, when the run knows it (for TIME_WAIT: the close that sent the first FIN).
+    public var cause: StepRef? = nil
 }
 
 /// One row of the socket table, like `ss` prints.
@@ -119,6 +127,8 @@ public struct RunResult: Sendable {
     public var document: Document
     public var events: [Event]
     public var duration: Double
+    /// The run's capture (every frame, for `--pcap`), or why there is none.
+    public var capture: CaptureRecord? = nil
     /// True when every step passed or failed as expected.
     public var passed: Bool { events.allSatisfy { $0.verdict.isSuccess } }
     public var failures: [Event] { events.filter { if case .failed = $0.verdict { return true }; return $0.verdict == .unexpected } }

@@ -9,6 +9,14 @@ public struct RunOptions: Sendable {
     public var maximumTimeout: Double = 5.0
     /// Read the kernel's view of every socket after each step (the benchmark can turn it off).
     public var snapshots: Bool = true
+    /// Capture the run's packets on the loopback when the process has its private network.
+    public var capture: Bool = true
+    /// Capture on the machine's shared loopback too (root only; tests), keeping only the run's ports.
+    public var captureOnSharedLoopback: Bool = false
+    /// The capture's bounds per run: packets, bytes kept, and bytes kept of each frame.
+    public var captureMaximumPackets: Int = 10_000
+    public var captureMaximumBytes: Int = 4 << 20
+    public var captureSnapLength: Int = 1024
     public init() {}
 }
 
@@ -36,10 +44,14 @@ public final class Session {
     /// test) before it counts as blocked. Lessons keep 0: nothing outside the run can end a wait,
     /// so `blocks` is proven at once. The grader sets it before each step.
     public var peerWait: Double = 0
+    /// The run's packet capture (see Packets.swift); nil when turned off.
+    var recorder: PacketRecorder?
+    var trailingNotes: [Note] = []
 
     public init(options: RunOptions = RunOptions()) {
         self.options = options
         Posix.ignoreSIGPIPE()
+        if options.capture { recorder = PacketRecorder(options: options) }
     }
 
     deinit { finish() }
@@ -53,6 +65,7 @@ public final class Session {
             e.closed = true
         }
         if let dir = runDirectory { TempDirectory.remove(dir) }
+        finishCapture()
     }
 
     /// Like `finish`, but first reads (and drops) what is still queued on each socket, so that the
@@ -111,18 +124,31 @@ public final class Session {
             for row in snapshots { if let st = row.state { states[row.closed ? "\(row.name)#closed" : row.name] = st } }
             lastStates = states
         }
+        // What in this run caused the outcome, from the history of the steps before; then this step
+        // joins the history.
+        let ref = StepRef(index: index, step: step, call: ctx.callName, socket: ctx.receiver)
+        let cause = self.cause(of: ref, outcome, ctx)
+        record(ref, outcome, ctx)
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
                 guard let st = s.state else { continue }
                 let key = s.closed ? "\(s.name)#closed" : s.name
                 let old = before[key] ?? (s.closed ? before[s.name] : nil)
-                if old != st { changes.append(StateChange(socket: s.name, from: old, to: st)) }
+                if old != st {
+                    var change = StateChange(socket: s.name, from: old, to: st)
+                    change.cause = stateCause(change)
+                    changes.append(change)
+                }
             }
         }
-        return Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
-                     outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
-                     duration: MonotonicInstant.now().seconds(since: start))
+        var event = Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
+                          outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
+                          duration: 0)
+        event.cause = cause
+        attachPackets(&event)
+        event.duration = MonotonicInstant.now().seconds(since: start)
+        return event
     }
 
     /// An event for a step that was not run because an earlier one stopped the run.
@@ -462,6 +488,10 @@ struct CallContext {
     var syscalls: [String] = []
     var notes: [Note] = []
     var facts: [String: String] = [:]
+    /// The address the call was given (bind, connect, sendto), for the run's history.
+    var target: SocketAddress?
+    /// The value given to setsockopt.
+    var optionValue: Value?
     init(step: Step) { self.step = step }
 }
 
@@ -481,6 +511,8 @@ public enum Runner {
             onEvent?(event)
         }
         session.finish()
-        return RunResult(document: document, events: events, duration: MonotonicInstant.now().seconds(since: start))
+        var result = RunResult(document: document, events: events, duration: MonotonicInstant.now().seconds(since: start))
+        result.capture = session.captureRecord
+        return result
     }
 }

@@ -296,9 +296,8 @@ struct StepChecker {
         var type: Int32?
         if case .socket(let f, let t, _)? = receiver { family = f; type = t }
         for (i, arg) in args.enumerated() {
-            var kind = sig.params[i].kind
-            // sendto(data, address) and sendto(data, flags, address).
-            if sig.name == "sendto" && i == 1 { kind = args.count == 2 ? .address : .flags }
+            // sendto(data, address) and sendto(data, flags, address): the address is where the definition says.
+            let kind = sig.addressArgument(count: args.count) == i ? .address : sig.params[i].kind
             checkArgument(arg, kind: kind, call: sig.name, family: family, type: type)
         }
         if sig.name == "setsockopt" && args.count == 3 { checkOption(args) }
@@ -559,7 +558,21 @@ struct StepChecker {
         }
     }
 
+    /// The flags of `=> [SYN, ACK]` must be TCP's (Wireshark's names).
+    mutating func checkPacketExpectation() {
+        guard let p = step.packets else { return }
+        let names = TCPFlags.named.map(\.0)
+        for item in p.items {
+            for (flag, loc) in zip(item.flags, item.locations) where TCPFlags(name: flag) == nil {
+                let guess = Suggest.closest(to: flag.uppercased(), in: names) ?? (names.contains(flag.uppercased()) ? flag.uppercased() : nil)
+                diagnostics.append(Diagnostic(at: loc, length: flag.count, "unknown TCP flag `\(flag)`",
+                                              help: guess.map { "did you mean `\($0)`?" } ?? "the flags are \(names.joined(separator: ", ")) (as Wireshark writes them), or `none` alone"))
+            }
+        }
+    }
+
     mutating func checkExpectation() {
+        checkPacketExpectation()
         guard let e = step.expectation else { return }
         switch e {
         case .error(let name, let errnos, let loc):

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 
 /// A lesson, scenario or exercise file: front matter, prose and steps, with source locations.
 public struct Document: Sendable {
@@ -17,6 +18,8 @@ public struct Document: Sendable {
     /// Front matter `key: value` pairs in file order.
     public var frontMatter: [(key: String, value: String, line: Int)]
     public var blocks: [Block]
+    /// Lines of the ```` ```steps illustration ```` blocks: shown as prose, never run.
+    public var illustrations: [Int] = []
 
     public func meta(_ key: String) -> String? { frontMatter.first { $0.key == key }?.value }
 
@@ -24,7 +27,13 @@ public struct Document: Sendable {
     public var title: String {
         if let t = meta("title") { return t }
         for case .heading(let text, 1, _) in blocks { return text }
-        return (path as NSString).lastPathComponent
+        return Path.lastComponent(path)
+    }
+
+    /// A fence tagged ```` ```steps illustration ````: steps shown as an example, never run or checked.
+    public static func isIllustration(_ info: String) -> Bool {
+        let words = info.split(separator: " ")
+        return words.count == 2 && words[0] == "steps" && words[1] == "illustration"
     }
 
     public var steps: [Step] {
@@ -65,7 +74,7 @@ public enum DocumentParser {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(data.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
                 help: "is this the right file? split a long course into several lessons")])
         }
-        if data.contains(0) {
+        if data.withUnsafeBytes({ $0.contains(0) }) {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "this looks like a binary file, not a Markdown lesson",
                 help: "pass the lesson's .md file")])
         }
@@ -156,6 +165,7 @@ public enum DocumentParser {
         var proseStart = i + 1
         var section: String?
         var sawSteps = false
+        var illustrations: [Int] = []
         var namedValues: [String: Node] = [:]
 
         func flushProse() {
@@ -200,6 +210,30 @@ public enum DocumentParser {
                     proseStart = i + 1
                     continue
                 }
+                if Document.isIllustration(info) {
+                    // An example that cannot run on its own (it needs the grader's `program`, or shows
+                    // a fragment): shown as it is, never run or checked, but still written as steps.
+                    illustrations.append(lineNo)
+                    if j >= lines.count {
+                        diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: trimmed.count,
+                            "this steps block is never closed", help: "add a line with \(fence) after the last step"))
+                    }
+                    let body = (i + 1..<min(j, lines.count)).map { ($0 + 1, lines[$0]) }
+                    var lexer = Lexer(lines: body)
+                    let tokens = lexer.tokenize()
+                    var lineText: [Int: String] = [:]
+                    for (n, t) in body { lineText[n] = t }
+                    var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
+                    _ = parser.parseSteps()
+                    diagnostics += lexer.diagnostics + parser.diagnostics
+                    diagnostics.append(Diagnostic(.note, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
+                        "this steps block is an illustration: it is shown, not run or checked",
+                        help: "to run it, tag it ```steps instead"))
+                    let end = min(j, lines.count - 1)
+                    prose += lines[i...end]
+                    i = end + 1
+                    continue
+                }
                 if info.hasPrefix("step") || Suggest.distance(info, "steps") == 1 {
                     diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
                         "a code block tagged `\(info)` is shown as text, not run", help: "did you mean ```steps?"))
@@ -228,11 +262,12 @@ public enum DocumentParser {
         }
         flushProse()
 
-        if !sawSteps {
+        if !sawSteps && illustrations.isEmpty {
             diagnostics.append(Diagnostic(at: SourceLocation(line: 1, column: 1), "no steps block in this file",
                 help: "steps go in a fenced block tagged `steps`:\n```steps\ns = socket(AF_INET, SOCK_STREAM)\n```"))
         }
-        let doc = Document(path: path, lines: lines, frontMatter: frontMatter.map { ($0.0, $0.1, $0.2) }, blocks: blocks)
+        var doc = Document(path: path, lines: lines, frontMatter: frontMatter.map { ($0.0, $0.1, $0.2) }, blocks: blocks)
+        doc.illustrations = illustrations
         return Result(document: doc, diagnostics: diagnostics)
     }
 }

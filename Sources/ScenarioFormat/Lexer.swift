@@ -6,7 +6,7 @@ struct Token: Hashable, Sendable {
         case float(Double)
         case string(String)
         case bytes([UInt8])
-        case punct(String)   // ( ) [ ] , . = * ** + - | ->
+        case punct(String)   // ( ) [ ] , . = * ** + - | -> =>
         case newline
         case end
     }
@@ -25,6 +25,21 @@ struct Lexer {
 
     init(lines: [(Int, String)]) { self.lines = lines }
 
+    /// A String from a run of characters: appended one by one, which the compiler specializes
+    /// (the generic `String(_: some Sequence<Character>)` cost a third of a cold parse).
+    static func text(_ chars: ArraySlice<Character>) -> String {
+        var s = ""
+        for c in chars { s.append(c) }
+        return s
+    }
+
+    /// `Character.isLetter` with an ASCII fast path (the Unicode property lookup is slow, and
+    /// nearly every character of a step is ASCII).
+    static func isLetter(_ c: Character) -> Bool {
+        if let a = c.asciiValue { return (a >= 65 && a <= 90) || (a >= 97 && a <= 122) }
+        return c.isLetter
+    }
+
     mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
         var depth = 0
@@ -36,15 +51,15 @@ struct Lexer {
                 let c = chars[i]
                 if c == " " || c == "\t" { i += 1; continue }
                 if c == "#" {
-                    comments[lineNo] = String(chars[(i + 1)...]).trimmingSpaces
+                    comments[lineNo] = Lexer.text(chars[(i + 1)...]).trimmingSpaces
                     break lineLoop
                 }
                 let start = i
-                if c.isLetter || c == "_" {
+                if Lexer.isLetter(c) || c == "_" {
                     // String prefixes: b"", r"", br"", rb"".
                     var j = i
-                    while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
-                    let word = String(chars[i..<j])
+                    while j < chars.count, Lexer.isLetter(chars[j]) || chars[j].isNumber || chars[j] == "_" { j += 1 }
+                    let word = Lexer.text(chars[i..<j])
                     if j < chars.count, chars[j] == "\"" || chars[j] == "'",
                        ["b", "r", "br", "rb", "B", "R", "bR", "Rb", "BR", "RB", "u", "f"].contains(word) {
                         let lower = word.lowercased()
@@ -70,11 +85,11 @@ struct Lexer {
                     if c == "0", j + 1 < chars.count, chars[j + 1] == "x" || chars[j + 1] == "X" {
                         j += 2
                         while j < chars.count, chars[j].isHexDigit || chars[j] == "_" { j += 1 }
-                        let digits = String(chars[(i + 2)..<j]).replacingAll("_", with: "")
+                        let digits = Lexer.text(chars[(i + 2)..<j]).replacingAll("_", with: "")
                         if let v = Int(digits, radix: 16) {
                             tokens.append(Token(kind: .int(v), location: loc(i), length: j - i))
                         } else {
-                            diagnostics.append(Diagnostic(at: loc(i), length: j - i, "`\(String(chars[i..<j]))` is not a valid number"))
+                            diagnostics.append(Diagnostic(at: loc(i), length: j - i, "`\(Lexer.text(chars[i..<j]))` is not a valid number"))
                         }
                         i = j
                         continue
@@ -84,7 +99,7 @@ struct Lexer {
                         if (chars[j] == "e" || chars[j] == "E"), j + 1 < chars.count, chars[j + 1] == "-" || chars[j + 1] == "+" { j += 1 }
                         j += 1
                     }
-                    let text = String(chars[i..<j]).replacingAll("_", with: "")
+                    let text = Lexer.text(chars[i..<j]).replacingAll("_", with: "")
                     if isFloat, let v = Double(text) {
                         tokens.append(Token(kind: .float(v), location: loc(i), length: j - i))
                     } else if !isFloat, let v = Int(text) {
@@ -107,8 +122,8 @@ struct Lexer {
                     }
                     return tokens + [Token(kind: .end, location: loc(i), length: 1)]
                 }
-                let two = i + 1 < chars.count ? String(chars[i...(i + 1)]) : ""
-                if two == "->" || two == "**" || two == "==" {
+                let two = i + 1 < chars.count ? Lexer.text(chars[i...(i + 1)]) : ""
+                if two == "->" || two == "=>" || two == "**" || two == "==" {
                     tokens.append(Token(kind: .punct(two), location: loc(i), length: 2))
                     i += 2
                     continue
@@ -174,7 +189,7 @@ struct Lexer {
                 case "v": scalars.append(11); i += 2
                 case "\\", "'", "\"": scalars.append(e.unicodeScalars.first!.value); i += 2
                 case "x":
-                    let hex = i + 3 < chars.count ? String(chars[(i + 2)...(i + 3)]) : ""
+                    let hex = i + 3 < chars.count ? Lexer.text(chars[(i + 2)...(i + 3)]) : ""
                     if hex.count == 2, let v = UInt32(hex, radix: 16) {
                         scalars.append(v); i += 4
                     } else {
@@ -183,14 +198,14 @@ struct Lexer {
                         i += 2
                     }
                 case "u" where !isBytes:
-                    let hex = i + 5 < chars.count ? String(chars[(i + 2)...(i + 5)]) : ""
+                    let hex = i + 5 < chars.count ? Lexer.text(chars[(i + 2)...(i + 5)]) : ""
                     if hex.count == 4, let v = UInt32(hex, radix: 16) { scalars.append(v); i += 6 } else {
                         diagnostics.append(Diagnostic(at: loc(i), length: 2, "`\\u` must be followed by four hex digits"))
                         i += 2
                     }
                 default:
-                    if e.isNumber, let v = UInt32(String(chars[(i + 1)..<min(chars.count, i + 4)].prefix { $0.isNumber && $0 < "8" }), radix: 8) {
-                        let n = String(chars[(i + 1)..<min(chars.count, i + 4)].prefix { $0.isNumber && $0 < "8" }).count
+                    if e.isNumber, let v = UInt32(Lexer.text(chars[(i + 1)..<min(chars.count, i + 4)].prefix { $0.isNumber && $0 < "8" }), radix: 8) {
+                        let n = Lexer.text(chars[(i + 1)..<min(chars.count, i + 4)].prefix { $0.isNumber && $0 < "8" }).count
                         scalars.append(v); i += 1 + n
                     } else {
                         // Python keeps unknown escapes as they are.
@@ -217,28 +232,3 @@ extension StringProtocol {
     }
 }
 
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-}
-
-extension Substring {
-    func range(of target: String) -> Range<Substring.Index>? {
-        guard !target.isEmpty, self.count >= target.count else { return nil }
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(target) { return i..<index(i, offsetBy: target.count) }
-            i = index(after: i)
-        }
-        return nil
-    }
-}

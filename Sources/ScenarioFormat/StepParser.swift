@@ -229,6 +229,11 @@ struct StepParser {
             expectationLocation = current.location
             expectation = try parseExpectation()
         }
+        var packets: PacketExpectation?
+        if isPunct("=>") {
+            _ = advance()
+            packets = try parsePacketExpectation()
+        }
         if current.kind != .newline && current.kind != .end {
             if isPunct("==") || isPunct("=") {
                 throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected the end of the step, found `\(isPunct("==") ? "==" : "=")`",
@@ -245,8 +250,75 @@ struct StepParser {
             source += (source.isEmpty ? "" : " ") + code.trimmingSpaces
         }
         let comment = (start.line...max(start.line, endLine)).compactMap { comments[$0] }.first
-        return Step(targets: targets, targetLocations: targetLocations, call: call, expectation: expectation,
-                    expectationLocation: expectationLocation, source: source, comment: comment, location: start, section: section)
+        var step = Step(targets: targets, targetLocations: targetLocations, call: call, expectation: expectation,
+                        expectationLocation: expectationLocation, source: source, comment: comment, location: start, section: section)
+        step.packets = packets
+        return step
+    }
+
+    /// After `=>`: `none`, or items that are `[FLAG, FLAG]` or a bare `FLAG`. The flags' names are
+    /// the checker's business (it suggests the right one); the shape is checked here.
+    mutating func parsePacketExpectation() throws -> PacketExpectation {
+        let start = current.location
+        let help = "write the TCP flags of the packets the step causes, e.g. `=> [SYN] [SYN, ACK] [ACK]`, `=> RST`, or `=> none`"
+        if case .name("none") = current.kind {
+            _ = advance()
+            return PacketExpectation(items: [], location: start)
+        }
+        var items: [PacketExpectation.Item] = []
+        if case .name = current.kind {
+            // Bare flags are one packet: `=> RST`, `=> FIN, ACK`.
+            var item = PacketExpectation.Item(flags: [], locations: [])
+            while case .name(let n) = current.kind {
+                item.flags.append(n)
+                item.locations.append(current.location)
+                _ = advance()
+                guard isPunct(",") else { break }
+                _ = advance()
+            }
+            if current.kind != .newline && current.kind != .end {
+                throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected the end of the step after the packet's flags, found \(describe(current))",
+                                                        help: "for several packets, put each one's flags in brackets: `=> [SYN] [SYN, ACK] [ACK]`"))
+            }
+            return PacketExpectation(items: [item], location: start)
+        }
+        while current.kind != .newline && current.kind != .end {
+            guard isPunct("[") else {
+                throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected TCP flags after `=>`, found \(describe(current))", help: help))
+            }
+            let open = current
+            _ = advance()
+            var item = PacketExpectation.Item(flags: [], locations: [])
+            while !isPunct("]") {
+                guard case .name(let n) = current.kind else {
+                    let found = current.kind == .newline || current.kind == .end ? "the end of the step" : describe(current)
+                    throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length,
+                                                            "expected a TCP flag or `]` in the packets of `=>`, found \(found)", help: help))
+                }
+                item.flags.append(n)
+                item.locations.append(current.location)
+                _ = advance()
+                if isPunct(",") { _ = advance() }
+            }
+            _ = advance()
+            if item.flags.isEmpty {
+                throw ParseError(diagnostic: Diagnostic(at: open.location, length: 2, "`[]` names no TCP flag", help: help))
+            }
+            items.append(item)
+        }
+        if items.isEmpty {
+            throw ParseError(diagnostic: Diagnostic(at: start, length: 1, "`=>` must be followed by the packets the step causes", help: help))
+        }
+        return PacketExpectation(items: items, location: start)
+    }
+
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .punct(let p): return "`\(p)`"
+        case .name(let n): return "`\(n)`"
+        case .newline, .end: return "the end of the step"
+        default: return "`\(lineText[t.location.line].map { String($0.dropFirst(t.location.column - 1).prefix(t.length)) } ?? "?")`"
+        }
     }
 
     /// Inside a call's arguments, `s.getsockname()` and `s.getpeername()` are the values of
@@ -295,7 +367,7 @@ struct StepParser {
         let tok = current
         if case .name(let n) = tok.kind {
             // A bare word: a keyword, an errno, an exception, a state or a constant.
-            if pos + 1 < tokens.count, tokens[pos + 1].kind == .newline || tokens[pos + 1].kind == .end {
+            if pos + 1 < tokens.count, tokens[pos + 1].kind == .newline || tokens[pos + 1].kind == .end || tokens[pos + 1].kind == .punct("=>") {
                 switch n {
                 case "blocks": _ = advance(); return .blocks
                 case "timeout", "TimeoutError": _ = advance(); return .timeout

@@ -77,6 +77,8 @@ public struct Step: Hashable, Sendable {
     public var location: SourceLocation
     /// The `## ` section the step is in (exercise checks are sections).
     public var section: String?
+    /// Packets the step must cause, written after `=>` (`conn.close() => [RST]`).
+    public var packets: PacketExpectation?
 
     public init(targets: [String], targetLocations: [SourceLocation], call: Node, expectation: Expectation?, expectationLocation: SourceLocation?, source: String, comment: String?, location: SourceLocation, section: String?) {
         self.targets = targets
@@ -89,4 +91,30 @@ public struct Step: Hashable, Sendable {
         self.location = location
         self.section = section
     }
+}
+
+/// Packets a step must cause, written after `=>`: `=> [SYN] [SYN, ACK] [ACK]`, `=> RST`, `=> none`.
+/// Each item is a set of TCP flags; the step's captured segments must contain, in this order (other
+/// segments may come between), one segment carrying at least those flags for each item. `none`: the
+/// step sent no packet at all. Checked only when the run captures its packets; skipped otherwise.
+public struct PacketExpectation: Hashable, Sendable {
+    public struct Item: Hashable, Sendable {
+        public var flags: [String]
+        public var locations: [SourceLocation]
+        public init(flags: [String], locations: [SourceLocation]) {
+            self.flags = flags
+            self.locations = locations
+        }
+        /// "[SYN, ACK]".
+        public var text: String { "[\(flags.joined(separator: ", "))]" }
+    }
+    /// Empty for `none`.
+    public var items: [Item]
+    public var location: SourceLocation
+    public init(items: [Item], location: SourceLocation) {
+        self.items = items
+        self.location = location
+    }
+    /// "[SYN] [SYN, ACK] [ACK]" or "none".
+    public var text: String { items.isEmpty ? "none" : items.map(\.text).joined(separator: " ") }
 }

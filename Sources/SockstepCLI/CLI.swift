@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import ScenarioFormat
 import Sockets
@@ -30,13 +30,13 @@ public struct IO {
     public var stderrIsTerminal: Bool
     /// One line of input without its newline, nil at the end of input (learn mode and the shell).
     public var readLine: () -> String? = { Swift.readLine(strippingNewline: true) }
-    public var stdinIsTerminal: Bool = isatty(0) == 1
+    public var stdinIsTerminal: Bool = Console.isTerminal(0)
 
     public static func standard() -> IO {
-        IO(out: { s in try? FileHandle.standardOutput.write(contentsOf: Data(s.utf8)) },
-           err: { s in try? FileHandle.standardError.write(contentsOf: Data(s.utf8)) },
+        IO(out: { s in Console.write(1, s) },
+           err: { s in Console.write(2, s) },
            environment: ProcessInfo.processInfo.environment,
-           stdoutIsTerminal: isatty(1) == 1, stderrIsTerminal: isatty(2) == 1)
+           stdoutIsTerminal: Console.isTerminal(1), stderrIsTerminal: Console.isTerminal(2))
     }
 
     /// Colour only on a terminal, never with NO_COLOR; ASCII unless the locale is UTF-8 (or unset,
@@ -59,6 +59,11 @@ public enum CLI {
         [RunCommand.self, CheckCommand.self, ExplainCommand.self,
          LearnCommand.self, LessonsCommand.self, ResetCommand.self, ShellCommand.self, ExportCommand.self, VerifyCommand.self,
          GradeCommand.self, GradescopeCommand.self, ClassroomCommand.self]
+    }
+
+    /// Runs the command line and ends the process with its exit code (the `sockstep` executable).
+    public static func run(_ arguments: [String]) -> Never {
+        Console.exit(main(arguments))
     }
 
     public static func main(_ arguments: [String], io: IO = .standard()) -> Int32 {
@@ -132,7 +137,7 @@ public enum CLI {
 
         """
         let width = (commands.map { $0.name.count }.max() ?? 8) + 2
-        for c in commands { s += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary + "\n" }
+        for c in commands { s += "  " + c.name.padded(to: width) + c.summary + "\n" }
         s += """
 
         OPTIONS:

@@ -1,5 +1,5 @@
 import Explain
-import Foundation
+import FoundationEssentials
 import ScenarioFormat
 import Sockets
 
@@ -32,6 +32,15 @@ public enum ExplainCommand: Command {
             return ExitCode.ok
         }
         if args.count > 1 { return usageError("explain takes one name, got \(args.count)", command: self, io: io) }
+        if TimeoutEntry.names.contains(raw) {
+            // Python's TimeoutError is nearly always an expired settimeout: that first, the errno second.
+            io.out(style.bold(TimeoutEntry.title) + "\n\n")
+            io.out(TimeoutEntry.meaning + "\n\n")
+            io.out(style.bold("What to do: ") + TimeoutEntry.fix + "\n\n")
+            io.out(style.bold("The kernel's ETIMEDOUT: ") + TimeoutEntry.kernel + " See `sockstep explain ETIMEDOUT`.\n\n")
+            io.out("See man socket(7) (SO_RCVTIMEO), tcp(7); Python's socket.settimeout.\n")
+            return ExitCode.ok
+        }
         var name = raw.hasPrefix("socket.") ? String(raw.dropFirst(7)) : raw
         if name.hasSuffix("()") { name = String(name.dropLast(2)) }
         // A Python exception stands for its errno.
@@ -39,7 +48,6 @@ public enum ExplainCommand: Command {
             if errnos.count > 1 { io.out(style.dim("\(name) is raised for \(errnos.joined(separator: ", ")); the first is shown.") + "\n\n") }
             name = first
         }
-        if name == "TimeoutError" || name == "timeout" { name = "ETIMEDOUT" }
         // Python prints `[Errno 104] Connection reset by peer`: the number, or that message, works too.
         let number = name.hasPrefix("[Errno ") ? String(name.dropFirst(7).prefix { $0.isNumber }) : name
         if let n = Int32(number), let e = Errno.all.first(where: { $0.rawValue == n }) { name = e.name }
@@ -58,7 +66,7 @@ public enum ExplainCommand: Command {
             io.out(style.bold(c.name) + " " + c.summary + "\n\n")
             if !c.detail.isEmpty { io.out(c.detail + "\n\n") }
             if let sig = Vocabulary.call(c.name) { io.out(style.bold("In a step: ") + sig.usage + "\n") }
-            io.out(style.bold("In C:      ") + c.c.replacingOccurrences(of: "FD", with: "fd") + "\n")
+            io.out(style.bold("In C:      ") + c.c.replacingAll("FD", with: "fd") + "\n")
             io.out("See man \(c.manPage).\n")
             return ExitCode.ok
         }

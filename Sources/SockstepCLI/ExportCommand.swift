@@ -1,5 +1,6 @@
 import Export
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import ScenarioFormat
 
@@ -82,9 +83,9 @@ public enum ExportCommand: Command {
             if let out = parsed.options["output"] {
                 do {
                     try program.write(toFile: out, atomically: true, encoding: .utf8)
-                    if lang == .python { _ = chmod(out, 0o755) }
+                    if lang == .python { Files.setMode(out, 0o755) }
                 } catch {
-                    io.err("Error: cannot write \(out): \(error.localizedDescription)\n")
+                    io.err("Error: cannot write \(out): \(ErrorText.describe(error))\n")
                     return ExitCode.unusable
                 }
                 io.err("Wrote \(out) (\(doc.steps.count) steps in \(lang.rawValue)).\n")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import Grader
 import Render
 import ScenarioFormat
@@ -124,14 +125,14 @@ public enum GradeCommand: Command {
         let grade = Grader.grade(exercise, options)
         if let html = parsed.options["html"] {
             do { try write(HTMLReport.render(grade, showHidden: reportOptions.showHidden), to: html) } catch {
-                io.err("Error: the page could not be written to \(html): \(error.localizedDescription)\nCheck that the folder exists and is writable.\n")
+                io.err("Error: the page could not be written to \(html): \(ErrorText.describe(error))\nCheck that the folder exists and is writable.\n")
                 return ExitCode.unusable
             }
         }
         let report = format.render(grade, options: reportOptions)
         if let out = parsed.options["output"] {
             do { try write(report, to: out) } catch {
-                io.err("Error: the report could not be written to \(out): \(error.localizedDescription)\nCheck that the folder exists and is writable.\n")
+                io.err("Error: the report could not be written to \(out): \(ErrorText.describe(error))\nCheck that the folder exists and is writable.\n")
                 return ExitCode.unusable
             }
             io.err(grade.summaryText + "\n")
@@ -152,7 +153,7 @@ public enum GradeCommand: Command {
             return ExitCode.unusable
         }
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-            io.err("Error: the gradebook folder '\(output)' cannot be created: \(error.localizedDescription)\n")
+            io.err("Error: the gradebook folder '\(output)' cannot be created: \(ErrorText.describe(error))\n")
             return ExitCode.unusable
         }
         let bar = io.stderrIsTerminal
@@ -166,12 +167,12 @@ public enum GradeCommand: Command {
         if bar { io.err("\n") }
         do {
             for e in entries {
-                try write(format.render(e.grade, options: ReportOptions(showHidden: reportOptions.showHidden)), to: (output as NSString).appendingPathComponent("\(e.submission).\(format.fileExtension)"))
+                try write(format.render(e.grade, options: ReportOptions(showHidden: reportOptions.showHidden)), to: Path.join(output, "\(e.submission).\(format.fileExtension)"))
             }
-            try write(Gradebook.csv(entries, exercise: exercise), to: (output as NSString).appendingPathComponent("gradebook.csv"))
-            try write(Gradebook.json(entries, exercise: exercise), to: (output as NSString).appendingPathComponent("gradebook.json"))
+            try write(Gradebook.csv(entries, exercise: exercise), to: Path.join(output, "gradebook.csv"))
+            try write(Gradebook.json(entries, exercise: exercise), to: Path.join(output, "gradebook.json"))
         } catch {
-            io.err("Error: the gradebook could not be written to \(output): \(error.localizedDescription)\n")
+            io.err("Error: the gradebook could not be written to \(output): \(ErrorText.describe(error))\n")
             return ExitCode.unusable
         }
         let passed = entries.filter { $0.grade.passed }.count
@@ -180,7 +181,7 @@ public enum GradeCommand: Command {
         for e in entries {
             let g = e.grade
             let note = g.problem?.message ?? g.checks.first { $0.status != .passed }.map { "check \($0.number) failed: \($0.name)" } ?? ""
-            table += "  " + e.submission.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + "\(g.score.pointsText)/\(g.maxScore.pointsText)".padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + note + "\n"
+            table += "  " + e.submission.padded(to: nameWidth) + "  " + "\(g.score.pointsText)/\(g.maxScore.pointsText)".padded(to: 8) + "  " + note + "\n"
         }
         io.out(table)
         io.out("Graded \(entries.count) submission\(entries.count == 1 ? "" : "s"): \(passed) passed, \(entries.count - passed) below. Gradebook: \(output)/gradebook.csv and \(output)/gradebook.json\n")
@@ -204,7 +205,7 @@ extension Double {
 
 /// The progress bar's writer: called from the grading threads, one line at a time.
 final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private let sink: (String) -> Void
     init(_ sink: @escaping (String) -> Void) { self.sink = sink }
     func write(_ s: String) { lock.lock(); sink(s); lock.unlock() }

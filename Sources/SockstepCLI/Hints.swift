@@ -1,5 +1,5 @@
 import Explain
-import Foundation
+import FoundationEssentials
 import ScenarioFormat
 
 /// Hints for a learner: the file's own (`hint:` in the front matter, `> Hint:` lines in the prose)
@@ -10,11 +10,11 @@ enum Hints {
         if let h = doc.meta("hint") { out.append(h) }
         for case .prose(let text, _) in doc.blocks {
             for line in text.split(separator: "\n") {
-                var l = line.trimmingCharacters(in: .whitespaces)
+                var l = line.trimmingWhitespace
                 guard l.hasPrefix(">") else { continue }
-                l = String(l.dropFirst()).trimmingCharacters(in: .whitespaces)
+                l = String(l.dropFirst()).trimmingWhitespace
                 for prefix in ["**Hint:**", "**Hint**:", "Hint:", "hint:"] where l.hasPrefix(prefix) {
-                    let h = l.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                    let h = l.dropFirst(prefix.count).trimmingWhitespace
                     let key = { (s: String) in s.hasSuffix(".") ? String(s.dropLast()) : s }
                     if !h.isEmpty && !out.contains(where: { key($0) == key(h) }) { out.append(h) }
                 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import Runner
 import ScenarioFormat
@@ -15,7 +15,7 @@ public enum LearnCommand: Command {
     terminal works, and so does a pipe: `printf '\\n\\nh\\nq\\n' | sockstep learn 1`. The end of
     the input ends the session; your place is saved after every step.
 
-    USAGE: sockstep learn [<lesson>] [--ascii]
+    USAGE: sockstep learn [<lesson>] [--packets] [--ascii]
 
     ARGUMENTS:
       <lesson>        The lesson's number (`sockstep lessons` lists them). Without it, continue
@@ -27,12 +27,15 @@ public enum LearnCommand: Command {
       s               Skip the step (later steps that need its names will say so).
       t               Show the socket table.
       d               Draw the sequence diagram of the steps run so far.
+      p               The packets each step run so far put on the wire, and what their
+                      flags mean (captured in the lesson's own private network).
       r               Back to the start of the lesson (every socket is closed).
       n               Leave the lesson for the next one.
       q               Quit; `sockstep learn` continues here next time.
       ?               Show the keys.
 
     OPTIONS:
+      -p, --packets   Show the captured packets under every step.
       --ascii         Use plain ASCII marks instead of ✓ and ✗.
       -h, --help      Show help information.
 
@@ -53,7 +56,7 @@ public enum LearnCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let parsed: ArgumentParser
-        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii"], options: [:])) {
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--packets": "packets", "-p": "packets"], options: [:])) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
@@ -89,7 +92,9 @@ public enum LearnCommand: Command {
             resume = true
         }
         if !resume { progress.lessons[lesson.file]?.step = 0 }
-        let tutor = Tutor(io: io, library: library, store: store, progress: progress, style: io.style(ascii: parsed.flags.contains("ascii")))
+        CLI.noteNetwork(io)
+        let tutor = Tutor(io: io, library: library, store: store, progress: progress, style: io.style(ascii: parsed.flags.contains("ascii")),
+                          packets: parsed.flags.contains("packets"))
         return tutor.run(lesson)
     }
 }
@@ -106,7 +111,7 @@ final class Tutor {
     let renderer: TerminalRenderer
     var savedWarningShown = false
 
-    init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style) {
+    init(io: IO, library: LessonLibrary, store: ProgressStore, progress: Progress, style: Style, packets: Bool = false) {
         self.io = io
         self.library = library
         self.store = store
@@ -114,10 +119,11 @@ final class Tutor {
         self.style = style
         var options = TerminalRenderer.Options()
         options.table = true
+        options.packets = packets
         renderer = TerminalRenderer(style: style, options: options)
     }
 
-    var keys: String { "Enter run · h hint · s skip · t table · d diagram · r restart · n next lesson · q quit" }
+    var keys: String { "Enter run · h hint · s skip · t table · d diagram · p packets · r restart · n next lesson · q quit" }
 
     func save() {
         if let warning = store.save(progress), !savedWarningShown {
@@ -134,7 +140,7 @@ final class Tutor {
             return nil
         }
         if !io.stdinIsTerminal { io.out(line.isEmpty ? "\n" : line + "\n") }
-        return line.trimmingCharacters(in: .whitespaces).lowercased()
+        return line.trimmingWhitespace.lowercased()
     }
 
     func run(_ start: LessonLibrary.Lesson) -> Int32 {
@@ -239,7 +245,7 @@ final class Tutor {
                     if let c = step.comment { line += "  " + style.dim("# " + c) }
                     io.out(line + "\n")
                     stepLoop: while true {
-                        guard let k = key(style.dim("[Enter run · h · s · t · d · r · n · q · ?]") + " > ") else { return .endOfInput }
+                        guard let k = key(style.dim("[Enter run · h · s · t · d · p · r · n · q · ?]") + " > ") else { return .endOfInput }
                         switch k {
                         case "":
                             let event = session.execute(step, index: index)
@@ -249,6 +255,8 @@ final class Tutor {
                         case "d", "diagram":
                             io.out(ran.isEmpty ? style.dim("No step has run yet: press Enter to run one.") + "\n"
                                                : DiagramRenderer.render(events: ran, style: style) + "\n")
+                        case "p", "packets":
+                            io.out(PacketsKey.text(ran, style: style))
                         case "h", "hint":
                             let all = Hints.step(step) + hints.map { "Lesson hint: \($0)" }
                             io.out(all.map { style.cyan("hint: ") + $0 }.joined(separator: "\n") + "\n")
@@ -286,7 +294,7 @@ extension Tutor {
     func terminalProse(_ text: String) -> String {
         var out = ""
         var rest = Substring(text)
-        while let open = rest.range(of: "**"), let close = rest[open.upperBound...].range(of: "**") {
+        while let open = rest.firstRange(ofText: "**"), let close = rest[open.upperBound...].firstRange(ofText: "**") {
             out += rest[..<open.lowerBound]
             out += style.bold(String(rest[open.upperBound..<close.lowerBound]))
             rest = rest[close.upperBound...]

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import ScenarioFormat
 
 /// The course: the numbered lessons in the lessons folder, found the same way by `learn`, `lessons`
@@ -33,29 +34,28 @@ struct LessonLibrary {
         var out = [FileManager.default.currentDirectoryPath + "/lessons"]
         if let env = environment["SOCKSTEP_LESSONS"], !env.isEmpty { out.append(env) }
         var exes: [String] = []
-        if let p = Bundle.main.executablePath { exes.append(p) }
         if let arg0 = CommandLine.arguments.first, arg0.contains("/") {
             exes.append(arg0.hasPrefix("/") ? arg0 : FileManager.default.currentDirectoryPath + "/" + arg0)
         }
         if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { exes.append(real) }
         for exe in exes {
-            var dir = (exe as NSString).deletingLastPathComponent
+            var dir = Path.deletingLastComponent(exe)
             // <exe>/.. is the build folder; walk up past .build/<triple>/debug to the checkout.
             for _ in 0..<4 {
-                dir = (dir as NSString).deletingLastPathComponent
+                dir = Path.deletingLastComponent(dir)
                 out.append(dir + "/lessons")
                 out.append(dir + "/share/sockstep/lessons")
             }
         }
         var seen = Set<String>()
-        return out.map { ($0 as NSString).standardizingPath }.filter { seen.insert($0).inserted }
+        return out.map { Path.standardized($0) }.filter { seen.insert($0).inserted }
     }
 
     /// The first candidate folder that exists (even if it holds no lessons yet).
     static func locate(environment: [String: String]) -> LessonLibrary? {
         for dir in candidates(environment: environment) {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
+            var isDir = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir else { continue }
             return LessonLibrary(directory: dir, lessons: scan(dir))
         }
         return nil
@@ -71,7 +71,7 @@ struct LessonLibrary {
             var n = Int(digits) ?? (i + 1)
             while used.contains(n) { n += 1 }
             used.insert(n)
-            let path = (dir as NSString).appendingPathComponent(f)
+            let path = Path.join(dir, f)
             var title = String(f.dropLast(3))
             var summary: String?
             if let data = FileManager.default.contents(atPath: path), let doc = DocumentParser.parse(data: data, path: path).document {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `sockstep lessons`: the course, with ✓ for the lessons finished.
 public enum LessonsCommand: Command {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import ScenarioFormat
 
@@ -30,10 +31,10 @@ enum Loading {
     static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
         for p in paths {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+            var isDir = false
+            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir {
                 let items = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
-                out += items.filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted().map { (p as NSString).appendingPathComponent($0) }
+                out += items.filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted().map { Path.join(p, $0) }
             } else {
                 out.append(p)
             }
@@ -42,7 +43,7 @@ enum Loading {
     }
 
     static func load(_ path: String, predefined: [String] = []) -> Loaded {
-        var isDir: ObjCBool = false
+        var isDir = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             let guess = nearbyFile(path)
             // Line 0: about the file as a whole, so no line or column is printed.
@@ -63,12 +64,12 @@ enum Loading {
 
     /// A file in the same folder with a close name (`lessons/01-what-is-a-sockt.md`).
     static func nearbyFile(_ path: String) -> String? {
-        let dir = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let dir = Path.deletingLastComponent(path)
+        let name = Path.lastComponent(path)
         guard let items = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return nil }
-        if let g = Suggest.closest(to: name, in: items, maxDistance: 4) { return dir.isEmpty ? g : (dir as NSString).appendingPathComponent(g) }
+        if let g = Suggest.closest(to: name, in: items, maxDistance: 4) { return dir.isEmpty ? g : Path.join(dir, g) }
         // `lessons/1` or `lessons/01` → the lesson with that number.
-        if let g = items.sorted().first(where: { $0.hasPrefix(name) && $0.hasSuffix(".md") }) { return (dir as NSString).appendingPathComponent(g) }
+        if let g = items.sorted().first(where: { $0.hasPrefix(name) && $0.hasSuffix(".md") }) { return Path.join(dir, g) }
         return nil
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 
 /// What the learner has done, kept between runs of `sockstep learn`:
 /// `$XDG_STATE_HOME/sockstep/progress.json` (or `~/.local/state/sockstep/progress.json`).
@@ -28,7 +29,7 @@ struct ProgressStore {
         if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
             directory = xdg + "/sockstep"
         } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
             directory = home + "/.local/state/sockstep"
         }
     }
@@ -68,7 +69,7 @@ struct ProgressStore {
             try enc.encode(p).write(to: URL(fileURLWithPath: path), options: .atomic)
             return nil
         } catch {
-            return "warning: cannot save progress to \(path): \(error.localizedDescription)\n"
+            return "warning: cannot save progress to \(path): \(ErrorText.describe(error))\n"
         }
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 
 /// `sockstep reset`: forgets the learner's progress.
 public enum ResetCommand: Command {
@@ -30,7 +31,7 @@ public enum ResetCommand: Command {
             }
             return ExitCode.ok
         } catch {
-            io.err("Error: cannot remove \(store.path): \(error.localizedDescription)\n")
+            io.err("Error: cannot remove \(store.path): \(ErrorText.describe(error))\n")
             return ExitCode.unusable
         }
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import Runner
 import ScenarioFormat
@@ -14,7 +14,7 @@ public enum RunCommand: Command {
     what the kernel did and why, the system call as strace prints it, the same call in C, and the
     socket's state.
 
-    USAGE: sockstep run [--quiet] [--table] [--diagram] [--json] [--ascii] [--html <page>] <file>...
+    USAGE: sockstep run [--quiet] [--table] [--packets] [--diagram] [--json] [--ascii] [--html <page>] [--pcap <file>] <file>...
 
     ARGUMENTS:
       <file>          A lesson or scenario (.md), or a folder of them (run in name order).
@@ -22,6 +22,9 @@ public enum RunCommand: Command {
     OPTIONS:
       -q, --quiet     Show only the steps that failed, and the summary.
       -t, --table     Show the whole socket table (like `ss`) after every step.
+      -p, --packets   Show the packets each step caused, as captured on the run's own
+                      loopback: `client → server  [SYN] seq=0 win=65495`.
+      --pcap <file>   Also write every captured packet to a pcap file (tcpdump -r, Wireshark).
       --json          Print one JSON object per line: diagnostics, steps and a summary
                       (the fields are documented in README.md).
       -d, --diagram   After the steps, draw the run as a sequence diagram: one column per
@@ -37,12 +40,17 @@ public enum RunCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let spec = ArgumentParser.Spec(flags: ["--quiet": "quiet", "-q": "quiet", "--table": "table", "-t": "table",
-                                               "--json": "json", "--ascii": "ascii", "--diagram": "diagram", "-d": "diagram"],
-                                               options: ["--html": "html"])
+                                               "--json": "json", "--ascii": "ascii", "--diagram": "diagram", "-d": "diagram",
+                                               "--packets": "packets", "-p": "packets"],
+                                               options: ["--html": "html", "--pcap": "pcap"])
         let parsed: ArgumentParser
         switch ArgumentParser.parse(args, spec: spec) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
+        }
+        let pcapPath = parsed.options["pcap"]
+        if let p = pcapPath, p.hasSuffix(".md") {
+            return usageError("--pcap takes the file to write (\(p) is a lesson): `sockstep run --pcap run.pcap \(p)`", command: self, io: io)
         }
         let files: [String]
         switch Loading.files(parsed.positional + parsed.rest, command: self, io: io) {
@@ -58,11 +66,17 @@ public enum RunCommand: Command {
         if let h = htmlPath, h.hasSuffix(".md") {
             return usageError("--html takes the page to write (\(h) is a lesson): `sockstep run --html page.html \(h)`", command: self, io: io)
         }
+        if let p = pcapPath, let problem = CLI.pcapProblem(p) {
+            io.err("Error: \(problem)\nhelp: \(CLI.captureUnavailableReason == nil ? "give a path in a folder you can write to, e.g. `--pcap run.pcap`" : "run without --pcap; the steps and their explanations work without the capture")\n")
+            return ExitCode.unusable
+        }
+        CLI.noteNetwork(io)
         let style = io.style(ascii: parsed.flags.contains("ascii"))
         let errStyle = io.style(forStdout: false, ascii: parsed.flags.contains("ascii"))
         var options = TerminalRenderer.Options()
         options.quiet = parsed.flags.contains("quiet")
         options.table = parsed.flags.contains("table")
+        options.packets = parsed.flags.contains("packets")
         let renderer = TerminalRenderer(style: style, options: options)
 
         var worst = ExitCode.ok
@@ -86,7 +100,12 @@ public enum RunCommand: Command {
                 continue
             }
             if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
-            let result = Runner.run(doc) { event in
+            // The capture only where something shows or checks it: opening it is cheap, but each
+            // process pays a grace period of the kernel (10-20 ms) for its packet socket at exit.
+            var runOptions = RunOptions()
+            runOptions.capture = options.packets || diagram || json || htmlPath != nil || pcapPath != nil
+                || doc.steps.contains { $0.packets != nil }
+            let result = Runner.run(doc, options: runOptions) { event in
                 if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
             }
             if diagram && !json {
@@ -105,6 +124,7 @@ public enum RunCommand: Command {
             if !result.passed { worst = max(worst, ExitCode.failed) }
             results.append(result)
         }
+        if let pcapPath, !CLI.writePcap(results, to: pcapPath, io: io) { worst = max(worst, ExitCode.unusable) }
         if files.count > 1 && !json {
             let passed = results.filter(\.passed).count
             let unusable = files.count - results.count

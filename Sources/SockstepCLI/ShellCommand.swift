@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Sockets
 import Render
 import Runner
 import ScenarioFormat
@@ -15,11 +16,13 @@ public enum ShellCommand: Command {
     and the explanation and the socket table follow. A line with a mistake is diagnosed as in a
     file and not run; the session goes on. Input may come from a pipe; its end ends the session.
 
-    USAGE: sockstep shell [--ascii]
+    USAGE: sockstep shell [--packets] [--ascii]
 
     COMMANDS (inside the shell):
       :help              Show these commands.
       :table             Show the socket table.
+      :packets           The packets the steps so far put on the wire (captured), and what
+                         their flags mean.
       :explain <name>    Explain an errno (ECONNRESET), a call (listen) or a TCP state.
       :save <file>       Write the steps typed so far as a lesson that `sockstep run` accepts;
                          what each step did becomes its expectation (`-> ECONNREFUSED`, `-> blocks`).
@@ -27,6 +30,7 @@ public enum ShellCommand: Command {
       :quit              Leave (so does the end of input, or Ctrl-D).
 
     OPTIONS:
+      -p, --packets      Show the captured packets under every step.
       --ascii            Use plain ASCII marks instead of ✓ and ✗.
       -h, --help         Show help information.
 
@@ -34,12 +38,13 @@ public enum ShellCommand: Command {
 
     public static func run(_ args: [String], _ io: IO) -> Int32 {
         let parsed: ArgumentParser
-        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii"], options: [:])) {
+        switch ArgumentParser.parse(args, spec: .init(flags: ["--ascii": "ascii", "--packets": "packets", "-p": "packets"], options: [:])) {
         case .success(let p): parsed = p
         case .failure(.message(let m)): return usageError(m, command: self, io: io)
         }
         if let extra = parsed.positional.first { return usageError("unexpected argument '\(extra)'", command: self, io: io) }
-        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii"))).run()
+        CLI.noteNetwork(io)
+        return Shell(io: io, style: io.style(ascii: parsed.flags.contains("ascii")), packets: parsed.flags.contains("packets")).run()
     }
 }
 
@@ -59,17 +64,20 @@ final class Shell {
     /// `PORT = 0` typed earlier: later lines use its value, as in a lesson.
     var namedValues: [String: Node] = [:]
     var recorded: [Recorded] = []
+    /// The events since the last :reset, for :packets.
+    var events: [Event] = []
     var lineNumber = 0
     var stepNumber = 0
 
-    static let commands = [":help", ":table", ":explain", ":save", ":reset", ":quit"]
+    static let commands = [":help", ":table", ":packets", ":explain", ":save", ":reset", ":quit"]
 
-    init(io: IO, style: Style) {
+    init(io: IO, style: Style, packets: Bool = false) {
         self.io = io
         self.style = style
         var options = TerminalRenderer.Options()
         options.table = true
         options.stopsOnUnexpected = false
+        options.packets = packets
         renderer = TerminalRenderer(style: style, options: options)
     }
 
@@ -85,7 +93,7 @@ final class Shell {
             }
             if !io.stdinIsTerminal { io.out(raw + "\n") }
             lineNumber += 1
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") { continue }
             if ["quit", "exit", "quit()", "exit()"].contains(line) { break }
             if line.hasPrefix(":") {
@@ -103,13 +111,14 @@ final class Shell {
     func command(_ line: String) -> Bool {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let name = parts[0]
-        let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        let arg = parts.count > 1 ? parts[1].trimmingWhitespace : ""
         switch name {
         case ":help", ":h", ":?":
             io.out("""
             Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
             `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
               :table             the socket table
+              :packets           the packets the steps so far sent, as captured
               :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
               :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
               :reset             close every socket and start afresh
@@ -118,6 +127,8 @@ final class Shell {
             """)
         case ":table", ":t":
             io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+        case ":packets", ":p":
+            io.out(PacketsKey.text(events, style: style))
         case ":explain", ":e":
             if arg.isEmpty {
                 io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
@@ -132,6 +143,7 @@ final class Shell {
             checker = CheckerState()
             namedValues = [:]
             recorded = []
+            events = []
             stepNumber = 0
             io.out("Every socket is closed; the session starts afresh.\n")
         case ":quit", ":q", ":exit":
@@ -146,7 +158,7 @@ final class Shell {
     /// Parses, checks and runs one typed step.
     func step(_ line: String) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        if words.first == "with", line.trimmingCharacters(in: .whitespaces).hasSuffix(":") {
+        if words.first == "with", line.trimmingWhitespace.hasSuffix(":") {
             io.err("error: the shell runs one line at a time, so it cannot take a `with` block\n")
             io.err("  = help: type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does\n")
             io.err(style.dim("not run; the session goes on") + "\n")
@@ -194,6 +206,7 @@ final class Shell {
         stepNumber += 1
         let event = session.execute(steps[0], index: stepNumber)
         io.out(renderer.render(event))
+        events.append(event)
         recorded.append(Recorded(step: steps[0], outcome: event.outcome, verdict: event.verdict))
     }
 
@@ -245,7 +258,7 @@ final class Shell {
         do {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         } catch {
-            io.err("error: cannot write \(file): \(error.localizedDescription)\n  = help: check that the folder exists and is writable\n")
+            io.err("error: cannot write \(file): \(ErrorText.describe(error))\n  = help: check that the folder exists and is writable\n")
             return
         }
         let saved = recorded.filter { if case .refused = $0.outcome { return false }; return true }.count

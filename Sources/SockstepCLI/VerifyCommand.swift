@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Render
 import Runner
 import ScenarioFormat
@@ -34,17 +34,17 @@ public enum VerifyCommand: Command {
         var out: [SourceLocation] = []
         var fence: String?
         for (i, line) in lines.enumerated() {
-            let t = line.trimmingCharacters(in: .whitespaces)
+            let t = line.trimmingWhitespace
             if let f = fence {
                 if t.hasPrefix(f) && t.allSatisfy({ $0 == f.first }) { fence = nil; continue }
                 var search = line.startIndex
-                while let r = line.range(of: "???", range: search..<line.endIndex) {
+                while let r = line[search...].firstRange(ofText: "???") {
                     out.append(SourceLocation(line: i + 1, column: line.distance(from: line.startIndex, to: r.lowerBound) + 1))
                     search = r.upperBound
                 }
             } else if t.hasPrefix("```") || t.hasPrefix("~~~") {
                 let f = String(t.prefix { $0 == "`" || $0 == "~" })
-                if t.dropFirst(f.count).trimmingCharacters(in: .whitespaces) == "steps" { fence = f }
+                if t.dropFirst(f.count).trimmingWhitespace == "steps" { fence = f }
             }
         }
         return out

@@ -1,4 +1,4 @@
-import Foundation
 import SockstepCLI
 
-exit(CLI.main(Array(CommandLine.arguments.dropFirst())))
+CLI.enterPrivateNetwork(Array(CommandLine.arguments.dropFirst()))   // first: while the process has one thread
+CLI.run(Array(CommandLine.arguments.dropFirst()))

@@ -114,6 +114,7 @@ func agree(_ doc: Document, _ lang: ExportLanguage, sourceLocation: Testing.Sour
         try #require(swiftc.status == 0, "swiftc failed:\n\(swiftc.err)", sourceLocation: sourceLocation)
         result = try runProgram(exe, [])
     }
+    // One run of the runner for both the outcomes and the verdict, so a loaded machine cannot make them disagree.
     let run = Runner.run(doc)
     let runner = run.events.map { outcomeWord($0.outcome) }
     let exported = outcomes(result.out)

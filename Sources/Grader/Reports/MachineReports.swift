@@ -1,5 +1,6 @@
+import Sockets
 import Render
-import Foundation
+import FoundationEssentials
 
 /// sockstep's own JSON: the whole `Grade`, documented in scenarios/README.md.
 public enum JSONReport {
@@ -66,8 +67,8 @@ public enum JUnitReport {
         let failures = g.checks.filter { $0.status == .failed }.count
         let skipped = g.checks.filter { $0.status == .notRun }.count
         let errors = g.unusable ? 1 : 0
-        let time = String(format: "%.3f", g.duration)
-        let suiteName = (g.exercisePath as NSString).lastPathComponent.replacingOccurrences(of: ".md", with: "")
+        let time = Format.fixed(g.duration, 3)
+        let suiteName = Path.lastComponent(g.exercisePath).replacingAll(".md", with: "")
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"sockstep grade\" tests=\"\(g.checks.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\">\n"
         x += "  <testsuite name=\"\(esc(g.exercise))\" tests=\"\(g.checks.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\">\n"
@@ -77,7 +78,7 @@ public enum JUnitReport {
         x += "      <property name=\"command\" value=\"\(esc(g.command.joined(separator: " ")))\"/>\n"
         x += "    </properties>\n"
         for c in g.checks {
-            x += "    <testcase name=\"\(esc("\(c.number). \(c.name)"))\" classname=\"\(esc(suiteName))\" time=\"\(String(format: "%.3f", c.duration))\">\n"
+            x += "    <testcase name=\"\(esc("\(c.number). \(c.name)"))\" classname=\"\(esc(suiteName))\" time=\"\(Format.fixed(c.duration, 3))\">\n"
             switch c.status {
             case .passed: break
             case .notRun: x += "      <skipped message=\"\(esc(c.feedback?.message ?? "not run"))\"/>\n"
@@ -105,10 +106,10 @@ public enum JUnitReport {
 public enum TAPReport {
     public static func render(_ g: Grade, options: ReportOptions = ReportOptions()) -> String {
         var out = ["TAP version 14", "1..\(g.checks.count)"]
-        if let p = g.problem { out.append("# " + p.message.replacingOccurrences(of: "\n", with: " ")) }
+        if let p = g.problem { out.append("# " + p.message.replacingAll("\n", with: " ")) }
         for c in g.checks {
             let ok = c.status == .passed ? "ok" : "not ok"
-            let name = c.name.replacingOccurrences(of: "#", with: "\\#")
+            let name = c.name.replacingAll("#", with: "\\#")
             let directive = c.status == .notRun ? " # SKIP \(oneLine(c.feedback?.message ?? "not run"))" : ""
             out.append("\(ok) \(c.number) - \(name)\(directive)")
             guard c.status == .failed else { continue }
@@ -137,7 +138,7 @@ public enum TAPReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "#", with: "\\#") }
+    static func oneLine(_ s: String) -> String { s.replacingAll("\n", with: " ").replacingAll("#", with: "\\#") }
 
     /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
     static func quote(_ s: String) -> String {

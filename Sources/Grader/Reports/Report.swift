@@ -1,4 +1,5 @@
-import Foundation
+import Sockets
+import FoundationEssentials
 
 /// The report formats of `sockstep grade --format`.
 public enum ReportFormat: String, Sendable, CaseIterable {
@@ -39,7 +40,12 @@ public struct ReportOptions: Sendable {
 enum Points {
     /// 2 → "2", 1.5 → "1.5".
     static func text(_ v: Double) -> String {
-        v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v).replacingOccurrences(of: #"0+$"#, with: "", options: .regularExpression)
+        guard v != v.rounded() else { return String(Int(v)) }
+        // Two decimals at most, without trailing zeros (1.50 → "1.5"; 1.999 → "2", not "2.").
+        var s = Substring(Format.fixed(v, 2))
+        while s.last == "0" { s = s.dropLast() }
+        if s.last == "." { s = s.dropLast() }
+        return String(s)
     }
     static func percent(_ g: Grade) -> String { "\(Int(g.percent.rounded()))%" }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The grader's log for a person: each check, what was sent, what came back, expected vs actual
 /// with a marker under the first differing character, the explanation, the hint and the points.
@@ -22,7 +22,7 @@ public enum TextReport {
             let mark = check.status == .passed ? c.green("✓") : c.red("✗")
             let title = "\(check.number). \(check.name)"
             let pts = "\(Points.text(check.score))/\(Points.text(check.points)) point\(check.points == 1 ? "" : "s")"
-            out.append("\(mark) \(title.padding(toLength: width, withPad: " ", startingAt: 0)) \(pts)")
+            out.append("\(mark) \(title.padded(to: width)) \(pts)")
             if check.hidden && !options.showHidden {
                 out.append("    (hidden check: graded, details not shown)")
                 continue
@@ -32,6 +32,10 @@ public enum TextReport {
                 out.append("    " + (check.status == .passed ? "" : c.red("→ ")) + f.message)
                 if let d = f.detail { out += d.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 } }
                 if let h = f.help { out.append("    " + c.cyan("help: ") + h) }
+            }
+            if let packets = check.packets, check.status == .failed {
+                out.append("    packets of this check, as captured:" + (packets.isEmpty ? " none" : ""))
+                out += packets.map { "      " + $0.text }
             }
             let notRun = check.transcript.isEmpty && check.status != .passed
             if let hint = check.hint, !notRun { out.append("    " + c.yellow("hint: ") + hint) }
@@ -49,7 +53,7 @@ public enum TextReport {
         var lines: [String] = []
         let waited = t.waitedMilliseconds.map { "  (\($0) ms)" } ?? ""
         let stepText = t.step.count > 44 ? String(t.step.prefix(43)) + "…" : t.step
-        lines.append(indent + stepText.padding(toLength: 46, withPad: " ", startingAt: 0) + (t.passed ? t.result : c.red(t.result)) + waited)
+        lines.append(indent + stepText.padded(to: 46) + (t.passed ? t.result : c.red(t.result)) + waited)
         if let e = t.expected, let a = t.actual {
             let (ew, aw, mark) = window(expected: e, actual: a, marker: t.marker)
             lines.append(indent + "  expected: " + ew)

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's standard streams and a few file calls the command line needs, without Foundation.
+public enum Console {
+    /// True when `fd` (0, 1, 2) is a terminal.
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Ends the process with `status` (C's `exit`: stdio buffers are flushed).
+    public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
+    /// Writes all of `text` to `fd` (1 stdout, 2 stderr), going on after partial writes and EINTR;
+    /// gives up quietly on any other error (a closed pipe: SIGPIPE is ignored, EPIPE ends the write).
+    public static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+                if n > 0 { done += n } else if n < 0, errno == EINTR { continue } else { return }
+            }
+        }
+    }
+}
+
+public enum Files {
+    /// `chmod(path, mode)`; the errno on failure.
+    @discardableResult
+    public static func setMode(_ path: String, _ mode: UInt32) -> Errno? {
+        chmod(path, mode_t(mode)) == 0 ? nil : Errno(rawValue: errno)
+    }
+}

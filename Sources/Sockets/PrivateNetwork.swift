@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's own network: a network namespace in which only loopback exists, entered by the
+/// process itself before any thread or socket exists. Inside it loopback-only is guaranteed by the
+/// kernel, no port collides with anything else on the machine, a program the grader starts inherits
+/// it (so it cannot reach any other address), and the loopback can be captured (`PacketCapture`).
+///
+/// Unprivileged users get it through a user namespace (`unshare(CLONE_NEWUSER)`, then the uid and
+/// gid maps, then `CLONE_NEWNET`); root needs only `CLONE_NEWNET`. Where the system forbids it,
+/// `status` says why, and everything works on the machine's own loopback as before.
+public enum PrivateNetwork {
+    public enum Status: Sendable, Hashable {
+        /// `enter` was never called (the library used in-process, as the tests do).
+        case notTried
+        /// The process runs in its own network namespace with `lo` up.
+        case entered
+        /// The system (or `SOCKSTEP_NETNS`) refused: the reason, in one sentence.
+        case unavailable(String)
+
+        public var isEntered: Bool { self == .entered }
+        public var reason: String? { if case .unavailable(let r) = self { return r }; return nil }
+    }
+
+    /// Set once, by `enter`, before any other thread exists; read afterwards.
+    nonisolated(unsafe) private static var current: Status = .notTried
+
+    public static var status: Status { current }
+
+    /// True for root, who may capture the machine's own loopback too (tests use it).
+    public static var isRoot: Bool { geteuid() == 0 }
+
+    /// The environment variable that turns the private network off (`off`) or simulates the
+    /// kernel refusing it (`refuse`), so the fallback path can be tested on any machine.
+    public static let environmentVariable = "SOCKSTEP_NETNS"
+
+    private typealias Unshare = @convention(c) (Int32) -> Int32
+    private static let CLONE_NEWNET: Int32 = 0x4000_0000
+    private static let CLONE_NEWUSER: Int32 = 0x1000_0000
+
+    /// Enters a private network namespace. Call it first thing in `main`: a user namespace can only
+    /// be entered while the process has one thread. Idempotent: a second call returns the status.
+    @discardableResult
+    public static func enter() -> Status {
+        guard current == .notTried else { return current }
+        current = attempt()
+        return current
+    }
+
+    private static func attempt() -> Status {
+        if let v = getenv(environmentVariable).map({ String(cString: $0) }) {
+            if v == "off" { return .unavailable("turned off by \(environmentVariable)=off") }
+            if v == "refuse" { return .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)") }
+        }
+        guard let h = dlopen(nil, RTLD_NOW), let sym = dlsym(h, "unshare") else {
+            return .unavailable("this C library has no unshare()")
+        }
+        let unshare = unsafeBitCast(sym, to: Unshare.self)
+        // Root (with CAP_SYS_ADMIN) needs no user namespace; a container may deny it, and then the
+        // unprivileged path below is the one that can still work.
+        var netReady = geteuid() == 0 && unshare(CLONE_NEWNET) == 0
+        if !netReady {
+            let uid = getuid(), gid = getgid()
+            if unshare(CLONE_NEWUSER) != 0 { return .unavailable(explain(errno, what: "a user namespace")) }
+            // In the new user namespace we are root, mapped to our own uid and gid outside it.
+            guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
+                  write("/proc/self/uid_map", "0 \(uid) 1\n"),
+                  write("/proc/self/gid_map", "0 \(gid) 1\n") else {
+                return .unavailable("could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))")
+            }
+            if unshare(CLONE_NEWNET) != 0 { return .unavailable(explain(errno, what: "a network namespace")) }
+            netReady = true
+        }
+        // A new namespace has only `lo`, and it is down: bring it up (127.0.0.1/8 and ::1 come with it).
+        if let e = bringLoopbackUp() {
+            return .unavailable("the private network's loopback could not be brought up (\(e.name)); no socket can work")
+        }
+        return .entered
+    }
+
+    private static func explain(_ e: Int32, what: String) -> String {
+        switch e {
+        case EPERM, EACCES: return "this system does not allow unprivileged users to create \(what) (see kernel.unprivileged_userns_clone, user.max_user_namespaces, or an AppArmor/SELinux policy)"
+        case EINVAL: return "the process already runs several threads, so it cannot enter \(what)"
+        case ENOSPC, EUSERS: return "the limit on namespaces is reached (user.max_user_namespaces or user.max_net_namespaces)"
+        case ENOSYS: return "this kernel has no namespaces"
+        default: return "creating \(what) failed (\(Errno(rawValue: e).name))"
+        }
+    }
+
+    private static func write(_ path: String, _ text: String) -> Bool {
+        let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { _ = Glibc.close(fd) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
+    static let SIOCGIFFLAGS: UInt = 0x8913
+    static let SIOCSIFFLAGS: UInt = 0x8914
+
+    /// `ip link set lo up`, with the ioctl `ifconfig` uses. Returns the errno if it failed.
+    static func bringLoopbackUp() -> Errno? {
+        let s = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { return Errno(rawValue: errno) }
+        defer { _ = Glibc.close(s) }
+        // struct ifreq: the name (16 bytes), then a union whose first short is ifr_flags.
+        var ifr = [UInt8](repeating: 0, count: 40)
+        ifr[0] = UInt8(ascii: "l"); ifr[1] = UInt8(ascii: "o")
+        guard ioctl(s, SIOCGIFFLAGS, &ifr) == 0 else { return Errno(rawValue: errno) }
+        if ifr[16] & UInt8(IFF_UP) != 0 { return nil }
+        ifr[16] |= UInt8(IFF_UP)
+        guard ioctl(s, SIOCSIFFLAGS, &ifr) == 0 else { return Errno(rawValue: errno) }
+        return nil
+    }
+}

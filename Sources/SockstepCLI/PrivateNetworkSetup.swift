@@ -1,0 +1,79 @@
+import Render
+import Runner
+import Sockets
+
+extension CLI {
+    /// Commands that run steps, and so get the private network (and its capture).
+    static let networkCommands: Set<String> = ["run", "learn", "shell", "grade", "verify"]
+
+    /// Enters the process's private network for the commands that run steps. `main.swift` calls it
+    /// first thing, while the process still has one thread (a user namespace needs that); the
+    /// library used in-process (the tests) never enters it.
+    public static func enterPrivateNetwork(_ arguments: [String]) {
+        guard let first = arguments.first, networkCommands.contains(first),
+              !arguments.contains("--help"), !arguments.contains("-h") else { return }
+        PrivateNetwork.enter()
+    }
+
+    nonisolated(unsafe) static var saidNetwork = false
+
+    /// Once per process, when the private network was refused: what is not available and why.
+    static func noteNetwork(_ io: IO) {
+        guard !saidNetwork, let reason = PrivateNetwork.status.reason else { return }
+        saidNetwork = true
+        if reason.hasPrefix("turned off") { return }
+        io.err("note: no private network for this run: \(reason).\n"
+               + "      The steps run on the machine's loopback as usual, but packets are not captured:\n"
+               + "      diagrams show the packets the calls imply, and `=> [FLAGS]` expectations are skipped.\n")
+    }
+
+    /// Why there is no capture, for `--pcap` and `--packets`.
+    static var captureUnavailableReason: String? {
+        switch PrivateNetwork.status {
+        case .entered: return nil
+        case .unavailable(let r): return r
+        case .notTried: return "the capture needs the private network, which only the `sockstep` command enters"
+        }
+    }
+
+    /// Checks that `path` can be written, before the run: nil when it can, else the message.
+    static func pcapProblem(_ path: String) -> String? {
+        if let why = captureUnavailableReason {
+            return "--pcap needs the packet capture, which is not available here: \(why)"
+        }
+        if let e = Pcap.write([], to: path) {
+            return "cannot write \(path): \(e.name == "ENOENT" ? "its folder does not exist" : e.name == "EACCES" ? "permission denied" : e.name == "EISDIR" ? "it is a folder" : e.name)"
+        }
+        return nil
+    }
+
+    /// Writes every run's frames to one pcap file.
+    static func writePcap(_ results: [RunResult], to path: String, io: IO) -> Bool {
+        let frames = results.flatMap { $0.capture?.frames ?? [] }
+        if let e = Pcap.write(Pcap.file(frames), to: path) {
+            io.err("Error: cannot write \(path) (\(e.name))\n")
+            return false
+        }
+        let cut = results.reduce(0) { $0 + ($1.capture?.cut ?? 0) + ($1.capture?.dropped ?? 0) }
+        io.err("wrote \(path): \(frames.count) packet\(frames.count == 1 ? "" : "s")\(cut > 0 ? " (\(cut) more were not recorded: the capture is bounded)" : "") (read it with `tcpdump -r \(path)` or Wireshark)\n")
+        return true
+    }
+}
+
+/// Learn mode's and the shell's `p` key: the packets of the steps run so far, and the legend.
+enum PacketsKey {
+    static func text(_ events: [Event], style: Style) -> String {
+        guard events.contains(where: { $0.packets != nil }) else {
+            let why = CLI.captureUnavailableReason ?? "the capture was turned off"
+            return style.dim("No packets were captured: \(why). The diagram (d) shows the packets the calls imply.") + "\n"
+        }
+        var out = ""
+        for e in events {
+            guard let packets = e.packets, !packets.isEmpty else { continue }
+            out += style.bold("step \(e.index)") + "  " + e.step.source + "\n"
+            out += PacketRendering.lines(packets, indent: "  ", style: style)
+        }
+        if out.isEmpty { out = "No step has sent a packet yet.\n" }
+        return out + style.dim(PacketRendering.key) + "\n"
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+
+/// The private network and the capture, through the built `sockstep` binary (only the command
+/// enters the namespace: main does it while the process has one thread).
+@Suite("Private network and captured packets (the binary)")
+struct PacketsEndToEndTests {
+    static let lesson2 = packageRoot + "/lessons/02-first-tcp-conversation.md"
+    static let lesson9 = packageRoot + "/lessons/09-closing-well.md"
+
+    /// Whether this machine gives the binary its private network (CI does; some systems refuse it).
+    static let available: Bool = {
+        guard let r = try? Binary.run(["run", "--quiet", "--json", lesson2]) else { return false }
+        return r.stdout.contains("\"packets\":[")
+    }()
+
+    static func skip() -> Bool {
+        if available { return false }
+        print("skipped: this system gives sockstep no private network (see `sockstep run --packets` for why)")
+        return true
+    }
+
+    @Test("--packets shows the handshake under connect, data with its length, the FIN and the RST")
+    func packetsShown() throws {
+        guard !Self.skip() else { return }
+        let r = try Binary.run(["run", "--packets", Self.lesson2])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("packets client → server  [SYN] seq=0 win=65495\n"))
+        #expect(r.stdout.contains("server → client  [SYN, ACK] seq=0 ack=1 win="))
+        #expect(r.stdout.contains("client → server  [ACK] seq=1 ack=1 win="))
+        #expect(r.stdout.contains("client → conn  [PSH, ACK] seq=1 ack=1 win=65536 len=14"))
+        #expect(r.stdout.contains("client → conn  [FIN, ACK] seq=15"))
+        #expect(!r.stderr.contains("note:"))
+        let nine = try Binary.run(["run", "--packets", Self.lesson9])
+        #expect(nine.status == 0, "\(nine.stdout)")
+        #expect(nine.stdout.contains("hasty → chatty  [RST, ACK]"))
+        #expect(nine.stdout.contains("Captured on the wire: hasty → chatty  [RST, ACK]. Your close sent a RST because 5 bytes were"))
+    }
+
+    @Test("--ascii draws the arrow with ASCII, and the diagram says its packets were captured")
+    func asciiAndDiagram() throws {
+        guard !Self.skip() else { return }
+        let r = try Binary.run(["run", "--quiet", "--packets", "--ascii", "--diagram", Self.lesson2])
+        #expect(r.stdout.contains("packets as captured on the run's own loopback"))
+        let plain = try Binary.run(["run", "--packets", "--ascii", Self.lesson2])
+        #expect(plain.stdout.contains("packets client -> server  [SYN] seq=0"))
+    }
+
+    @Test("--json carries each step's packets")
+    func json() throws {
+        guard !Self.skip() else { return }
+        let r = try Binary.run(["run", "--json", Self.lesson2])
+        let connect = try #require(r.stdout.split(separator: "\n").first { $0.contains("\"call\":\"connect\"") })
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(connect.utf8)) as? [String: Any])
+        let packets = try #require(obj["packets"] as? [[String: Any]])
+        #expect(packets.count == 3)
+        #expect(packets[0]["from"] as? String == "client")
+        #expect(packets[0]["to"] as? String == "server")
+        #expect(packets[0]["flags"] as? [String] == ["SYN"])
+        #expect(packets[0]["seq"] as? Int == 0)
+        #expect(packets[1]["flags"] as? [String] == ["SYN", "ACK"])
+        #expect(packets[1]["ack"] as? Int == 1)
+        #expect((packets[0]["text"] as? String)?.hasPrefix("client → server  [SYN] seq=0 win=") == true)
+    }
+
+    @Test("--pcap writes a file tcpdump reads, with every packet of the run")
+    func pcap() throws {
+        guard !Self.skip() else { return }
+        let file = TestScratch.root.appendingPathComponent("run-\(UUID().uuidString).pcap").path
+        let r = try Binary.run(["run", "--quiet", "--pcap", file, Self.lesson2])
+        #expect(r.status == 0)
+        let said = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("wrote \(file): ") })
+        let count = try #require(Int(said.dropFirst("wrote \(file): ".count).prefix(while: \.isNumber)))
+        #expect(count >= 10)
+        guard let tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/sbin/tcpdump"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: tcpdump is not installed (CI installs it: see .ci/run)")
+            return
+        }
+        let t = try Tool.run(tcpdump, ["-n", "-r", file])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stderr.contains("link-type EN10MB"))
+        let lines = t.stdout.split(separator: "\n")
+        #expect(lines.count == count)
+        #expect(lines.first?.contains("Flags [S], seq") == true)
+        #expect(lines.contains { $0.contains("Flags [P.]") && $0.contains("length 14") })
+    }
+
+    @Test("bad --pcap: a folder that does not exist, a lesson given as the file: clear messages")
+    func badPcap() throws {
+        let missing = try Binary.run(["run", "--pcap", "/nonexistent-sockstep/run.pcap", Self.lesson2])
+        if Self.available {
+            #expect(missing.status == 2)
+            #expect(missing.stderr.contains("Error: cannot write /nonexistent-sockstep/run.pcap: its folder does not exist"))
+            #expect(missing.stderr.contains("help: give a path in a folder you can write to"))
+        }
+        #expect(missing.stdout.isEmpty)
+        let lesson = try Binary.run(["run", "--pcap", Self.lesson2])
+        #expect(lesson.status == 64)
+        #expect(lesson.stderr.contains("--pcap takes the file to write"))
+    }
+
+    @Test("refused (simulated): every step works as before, the output says once why, => is skipped, --pcap is refused")
+    func refused() throws {
+        let env = ["SOCKSTEP_NETNS": "refuse"]
+        let r = try Binary.run(["run", "--packets", Self.lesson2, Self.lesson9], environment: env)
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stderr.components(separatedBy: "note: no private network for this run").count == 2)
+        #expect(r.stderr.contains("the kernel refused a private network namespace (simulated by SOCKSTEP_NETNS=refuse)"))
+        #expect(!r.stdout.contains("[SYN] seq="))
+        #expect(r.stdout.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here"))
+        #expect(r.stdout.contains("`=> [RST]` was not checked"))
+        let d = try Binary.run(["run", "--quiet", "--diagram", Self.lesson2], environment: env)
+        #expect(d.stdout.contains("SYN-ACK"))
+        #expect(!d.stdout.contains("packets as captured"))
+        let json = try Binary.run(["run", "--json", Self.lesson2], environment: env)
+        #expect(!json.stdout.contains("\"packets\""))
+        let pcap = try Binary.run(["run", "--pcap", TestScratch.root.appendingPathComponent("x.pcap").path, Self.lesson2], environment: env)
+        #expect(pcap.status == 2)
+        #expect(pcap.stderr.contains("Error: --pcap needs the packet capture, which is not available here: the kernel refused"))
+        #expect(pcap.stderr.contains("help: run without --pcap"))
+        // Turned off on purpose: silent.
+        let off = try Binary.run(["run", "--quiet", Self.lesson2], environment: ["SOCKSTEP_NETNS": "off"])
+        #expect(off.status == 0)
+        #expect(off.stderr.isEmpty)
+    }
+
+    @Test("an unprivileged user gets the private network too (uid/gid maps), when run as root to switch to nobody")
+    func unprivileged() throws {
+        guard !Self.skip() else { return }
+        guard getuid() == 0, let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: needs root and setpriv to run the binary as nobody")
+            return
+        }
+        let t = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--packets", Self.lesson2])
+        guard !t.stderr.contains("Permission denied") else {
+            print("skipped: nobody cannot read the build folder")
+            return
+        }
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains("packets client → server  [SYN] seq=0"))
+        #expect(!t.stderr.contains("note:"))
+    }
+
+    @Test("runs in parallel are independent: each in its own network, each with its own packets")
+    func parallel() async throws {
+        guard !Self.skip() else { return }
+        let outputs = try await withThrowingTaskGroup(of: Binary.Output.self) { group in
+            for _ in 0..<3 { group.addTask { try Binary.run(["run", "--json", Self.lesson2]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // A pure ACK may be delayed by the kernel (up to 40 ms after a FIN) and land in a later step
+        // or after the run: only the packets that the calls themselves send are the same every run.
+        let counts = outputs.map { $0.stdout.components(separatedBy: "\"from\":").count - $0.stdout.components(separatedBy: "\"flags\":[\"ACK\"]").count }
+        for o in outputs { #expect(o.status == 0) }
+        #expect(Set(counts).count == 1, "the same lesson captured different packets: \(counts)")
+    }
+
+    @Test("learn: the p key lists the packets of the steps so far and what their flags mean; --packets shows them under each step")
+    func learnKey() throws {
+        guard !Self.skip() else { return }
+        let state = TestScratch.root.appendingPathComponent("state-\(UUID().uuidString)").path
+        let env = ["SOCKSTEP_LESSONS": packageRoot + "/lessons", "XDG_STATE_HOME": state, "NO_COLOR": "1"]
+        // Lesson 2's first seven steps end with connect: then p.
+        let r = try Binary.run(["learn", "2"], environment: env, stdin: String(repeating: "\n", count: 8) + "p\nq\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("step 7  client.connect(server.address)"))
+        #expect(r.stdout.contains("  packets client → server  [SYN] seq=0 win=65495"))
+        #expect(r.stdout.contains("[SYN] asks to open a connection"))
+        #expect(r.stdout.contains("p packets"))
+        let shown = try Binary.run(["learn", "--packets", "2"], environment: env.merging(["XDG_STATE_HOME": state + "2"]) { $1 },
+                                   stdin: String(repeating: "\n", count: 8) + "q\n")
+        #expect(shown.stdout.contains("       packets client → server  [SYN] seq=0 win=65495"))
+    }
+
+    @Test("shell: :packets after a connect, and --packets under each step; refused, :packets says why")
+    func shellPackets() throws {
+        guard !Self.skip() else { return }
+        let steps = "s = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))\ns.listen(1)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(s.address)\n"
+        let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: steps + ":packets\n:quit\n")
+        #expect(r.stdout.contains("step 5  c.connect(s.address)\n  packets c → s  [SYN] seq=0 win=65495"))
+        let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
+        #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
+        let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
+        #expect(refused.stdout.contains("No packets were captured: the kernel refused a private network namespace"))
+        #expect(refused.stderr.contains("note: no private network for this run"))
+    }
+
+    @Test("a graded program runs in the grader's private network (and its packets are there)")
+    func gradedProgramInherits() throws {
+        guard !Self.skip() else { return }
+        let hostNetwork = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let seen = TestScratch.root.appendingPathComponent("netns-\(UUID().uuidString)").path
+        let server = packageRoot + "/scenarios/exercises/solutions/echo-server/reads-once.py"
+        let r = try Binary.run(["grade", "--format", "json", packageRoot + "/scenarios/exercises/echo-server.md", "--",
+                                "sh", "-c", "readlink /proc/self/ns/net > \(seen); exec python3 \(server)"])
+        #expect(r.status == 1)
+        let programNetwork = try String(contentsOfFile: seen, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(programNetwork.hasPrefix("net:["))
+        #expect(programNetwork != hostNetwork)
+        // The failed check carries its packets in the JSON report.
+        #expect(r.stdout.contains("\"packets\""))
+        #expect(r.stdout.contains("program → c  [FIN, ACK]"))
+        let text = try Binary.run(["grade", packageRoot + "/scenarios/exercises/echo-server.md", "--", "python3", server])
+        #expect(text.stdout.contains("packets of this check, as captured:\n      c → program  [SYN] seq=0"))
+    }
+}
+
+/// Runs another program (tcpdump, setpriv) and collects what it printed.
+enum Tool {
+    static func run(_ executable: String, _ arguments: [String]) throws -> Binary.Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let e = Box()
+        let group = DispatchGroup()
+        group.enter()
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async { e.data = errHandle.readDataToEndOfFile(); group.leave() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Binary.Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
+    }
+}

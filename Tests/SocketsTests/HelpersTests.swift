@@ -1,0 +1,82 @@
+import Testing
+import Sockets
+
+/// The small helpers that replace Foundation in the product: paths, printf numbers, threads, locks.
+@Suite("Sockets: helpers that replace Foundation")
+struct HelpersTests {
+    @Test("path components as NSString's path methods give them", arguments: [
+        ("lessons/02-first.md", "02-first.md", "lessons", "md", "lessons/02-first"),
+        ("/a/b/", "b", "/a", "", "/a/b"),
+        ("file", "file", "", "", "file"),
+        ("/", "/", "/", "", "/"),
+        ("/top", "top", "/", "", "/top"),
+        ("dir/.hidden", ".hidden", "dir", "", "dir/.hidden"),
+        ("a.tar.gz", "a.tar.gz", "", "gz", "a.tar"),
+    ])
+    func components(_ path: String, _ last: String, _ parent: String, _ ext: String, _ noExt: String) {
+        #expect(Path.lastComponent(path) == last)
+        #expect(Path.deletingLastComponent(path) == parent)
+        #expect(Path.extension(path) == ext)
+        #expect(Path.deletingExtension(path) == noExt)
+    }
+
+    @Test("joining and standardizing paths", arguments: [
+        ("a", "b", "a/b"), ("a/", "b", "a/b"), ("", "b", "b"), ("a", "", "a"), ("/", "b", "/b"), ("a", "/b", "a/b"),
+    ])
+    func join(_ base: String, _ component: String, _ expected: String) {
+        #expect(Path.join(base, component) == expected)
+    }
+
+    @Test("standardized removes . and .. as text", arguments: [
+        ("a/./b/../c", "a/c"), ("/x/../../y", "/y"), ("../a", "../a"), ("a/..", "."), ("/a//b/", "/a/b"),
+    ])
+    func standardized(_ path: String, _ expected: String) {
+        #expect(Path.standardized(path) == expected)
+    }
+
+    @Test("numbers with fixed decimals, rounded as printf rounds", arguments: [
+        (1.5, 2, "1.50"), (0.0004, 3, "0.000"), (2.5, 0, "2"), (-0.25, 1, "-0.2"), (1234.5678, 1, "1234.6"),
+        (1.005, 2, "1.00"), (1e20, 1, "100000000000000000000.0"),
+    ])
+    func fixed(_ v: Double, _ digits: Int, _ expected: String) {
+        #expect(Format.fixed(v, digits) == expected)
+    }
+
+    @Test("huge numbers are written whole, not cut at the buffer")
+    func huge() {
+        let s = Format.fixed(1e300, 2)
+        #expect(s.count == 304)
+        #expect(s.hasPrefix("1000000000000000052504760"))   // as C's and Python's %.2f print it
+        #expect(s.hasSuffix(".00"))
+    }
+
+    @Test("zero padding", arguments: [(7, 2, "07"), (123, 2, "123"), (-5, 3, "-005"), (0, 1, "0")])
+    func zeroPadded(_ v: Int, _ width: Int, _ expected: String) {
+        #expect(Format.zeroPadded(v, width) == expected)
+    }
+
+    @Test("threads run their work and a semaphore waits for them")
+    func threadsAndSemaphore() {
+        let done = Semaphore()
+        let lock = Lock()
+        nonisolated(unsafe) var total = 0
+        for i in 1...8 {
+            #expect(Threads.start(name: "sockstep-test-\(i)") {
+                for _ in 0..<1000 { lock.withLock { total += 1 } }
+                done.signal()
+            })
+        }
+        for _ in 1...8 { done.wait() }
+        #expect(lock.withLock { total } == 8000)
+    }
+
+    @Test("a semaphore nobody signals times out, one signalled earlier does not wait")
+    func semaphoreTimeout() {
+        let s = Semaphore()
+        let start = MonotonicInstant.now()
+        #expect(s.wait(seconds: 0.05) == false)
+        #expect(MonotonicInstant.now().seconds(since: start) >= 0.045)
+        s.signal()
+        #expect(s.wait(seconds: 5))
+    }
+}
