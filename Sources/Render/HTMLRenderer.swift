@@ -407,7 +407,7 @@ public enum HTMLRenderer {
     table.sockets td,table.sockets th{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
     tr.failed td{color:var(--fail)}
     figure{margin:1em 0}figcaption{color:var(--muted);font-size:.9em}
-    .sequence-diagram{max-width:100%;height:auto}
+    .sequence-diagram{max-width:none;height:auto}
     .sequence-diagram text{font-size:12px;fill:var(--fg);stroke:none}
     .sd-box{fill:var(--code);stroke:var(--fg)}.sd-actor{font-weight:700}
     .sd-lifeline{stroke:var(--muted);stroke-width:1}.sd-outside{stroke-dasharray:3 3;fill:var(--muted)}

@@ -49,8 +49,11 @@ public enum FrontMatterKeys {
     public static let known: [String] = [
         "title", "summary", "kind", "program", "protocol", "timeout", "points", "pass-at", "hint",
         "requires", "order", "actors", "solution", "language", "check-timeout", "total-timeout", "description",
-        "start-timeout", "quiet", "output-limit",
+        "start-timeout", "quiet", "output-limit", "level",
     ]
+    /// Values of `level`: `beginner` makes `sockstep learn` start the lesson in its beginner view
+    /// (the result and the plain explanation; strace, C and the table on a key).
+    public static let levels = ["beginner", "intermediate", "advanced"]
 }
 
 /// Reads a file into a `Document` and collects every diagnostic on the way.
@@ -144,6 +147,12 @@ public enum DocumentParser {
                         if frontMatter.contains(where: { $0.0 == key }) {
                             diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: key.count,
                                 "`\(key)` is set twice in the front matter", help: "keep one of the two lines"))
+                        }
+                        if key == "level", !FrontMatterKeys.levels.contains(value) {
+                            let guess = Suggest.closest(to: value, in: FrontMatterKeys.levels)
+                            diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: colon.utf16Offset(in: line) + 3), length: max(1, value.count),
+                                "unknown level `\(value)`",
+                                help: guess.map { "did you mean `\($0)`?" } ?? "`level: beginner` starts the lesson in learn's beginner view; the others are `intermediate` and `advanced`"))
                         }
                         frontMatter.append((key, value, lineNo))
                     }

@@ -76,6 +76,7 @@ public enum RunCommand: Command {
         var options = TerminalRenderer.Options()
         options.quiet = parsed.flags.contains("quiet")
         options.table = parsed.flags.contains("table")
+        options.width = io.width
         options.packets = parsed.flags.contains("packets")
         let renderer = TerminalRenderer(style: style, options: options)
 
@@ -138,9 +139,6 @@ public enum RunCommand: Command {
 }
 
 extension IO {
-    /// Diagrams fit 80 columns, or the terminal's width when COLUMNS says it is narrower (at least 40).
-    var terminalWidth: Int {
-        guard let c = environment["COLUMNS"].flatMap({ Int($0) }), c >= 40 else { return 80 }
-        return min(c, 80)
-    }
+    /// Diagrams fit 80 columns, or the terminal's width when it is narrower (at least 40).
+    var terminalWidth: Int { min(width, 80) }
 }

@@ -64,7 +64,7 @@ struct LearnEndToEndTests {
         #expect(r.stdout.contains("name    fd"))           // the socket table
         #expect(r.stdout.contains("hint: port 0: the kernel picks"))
         #expect(r.stdout.contains("Lesson hint: a server must be listening"))
-        #expect(r.stdout.contains("Bye. Your place is saved: `sockstep learn` continues with lesson 1, after step 2."))
+        #expect(r.words.contains("Bye. Your place is saved: `sockstep learn` continues with lesson 1, after step 2."))
         let saved = try String(contentsOfFile: c.progressFile, encoding: .utf8)
         #expect(saved.contains("\"step\" : 2"))
     }
@@ -90,7 +90,7 @@ struct LearnEndToEndTests {
         #expect(r.stdout.contains("Continuing after step 3"))
         #expect(r.stdout.contains("✓ 3  server.listen(5)"))
         #expect(r.stdout.contains("step 4/7"))
-        #expect(r.stdout.contains("continues with lesson 1, after step 4"))
+        #expect(r.words.contains("continues with lesson 1, after step 4"))
     }
 
     @Test("finishing a lesson marks it ✓ in `sockstep lessons`, and `learn` goes on with the next")

@@ -34,7 +34,7 @@ struct PacketsEndToEndTests {
         let nine = try Binary.run(["run", "--packets", Self.lesson9])
         #expect(nine.status == 0, "\(nine.stdout)")
         #expect(nine.stdout.contains("hasty → chatty  [RST, ACK]"))
-        #expect(nine.stdout.contains("Captured on the wire: hasty → chatty  [RST, ACK]. Your close sent a RST because 5 bytes were"))
+        #expect(nine.words.contains("Captured on the wire: hasty → chatty [RST, ACK]. Your close sent a RST because 5 bytes were"))
     }
 
     @Test("--ascii draws the arrow with ASCII, and the diagram says its packets were captured")
@@ -107,7 +107,7 @@ struct PacketsEndToEndTests {
         #expect(r.stderr.components(separatedBy: "note: no private network for this run").count == 2)
         #expect(r.stderr.contains("the kernel refused a private network namespace (simulated by SOCKSTEP_NETNS=refuse)"))
         #expect(!r.stdout.contains("[SYN] seq="))
-        #expect(r.stdout.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here"))
+        #expect(r.words.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here"))
         #expect(r.stdout.contains("`=> [RST]` was not checked"))
         let d = try Binary.run(["run", "--quiet", "--diagram", Self.lesson2], environment: env)
         #expect(d.stdout.contains("SYN-ACK"))

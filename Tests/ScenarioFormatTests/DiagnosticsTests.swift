@@ -276,3 +276,17 @@ struct ParsingTests {
         #expect(Suggest.closest(to: "xyzzy", in: Vocabulary.methodNames) == nil)
     }
 }
+
+@Suite("Quoted text in messages")
+struct QuotedTextTests {
+    @Test("a long quoted step is cut to its start, a long path is kept whole to be copied")
+    func pathsStayWhole() {
+        let path = "/a/clone/in/a/deep/folder/of/the/ci/machine/scenarios/exercises/echo-server.md"
+        let d = Diagnostic(at: SourceLocation(line: 1, column: 1), "there is no exercise file at `\(path)x`", help: "did you mean `\(path)`?")
+        #expect(d.message == "there is no exercise file at `\(path)x`")
+        #expect(d.help == "did you mean `\(path)`?")
+        let code = "client.send(b\"" + String(repeating: "x", count: 100) + "\")"
+        let cut = Diagnostic(at: SourceLocation(line: 1, column: 1), "unknown call in `\(code)` and more words to pass eighty")
+        #expect(cut.message == "unknown call in `client.send(b\"xxxxxxxxxxxxxxxxxx…` and more words to pass eighty")
+    }
+}
