@@ -4,7 +4,7 @@ import Testing
 import Sockets
 
 /// Programs that misbehave as processes: they fork, ignore TERM, flood their output, cannot start.
-@Suite("Running students' programs")
+@Suite("Running students' programs", .enabled(if: Fixtures.hasPython, Fixtures.noPython))
 struct ProgramTests {
     static let echo = """
     import os, socket
