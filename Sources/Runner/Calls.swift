@@ -131,14 +131,6 @@ extension Session {
         peers(of: e).contains { ($0.isTCP ? (Posix.bytesUnacknowledged($0.fd) ?? 0) : 0) > 0 }
     }
 
-    /// The peer of `e` in this run closed or shut down its sending side, and its FIN has not
-    /// arrived yet: on a busy machine the kernel may finish loopback delivery just after the call.
-    func finInFlight(to e: SocketEntry) -> Bool {
-        guard e.isTCP, let p = peerEntry(of: e), p.history.closed != nil || p.history.shutWrite != nil,
-              let state = Posix.tcpInfo(e.fd)?.state else { return false }
-        return state == .established || state == .finWait1 || state == .finWait2
-    }
-
     /// A handshake with listener `e` that has started but not finished (a non-blocking connect).
     func handshakeInFlight(to e: SocketEntry) -> Bool {
         guard case .success(let local) = Posix.localAddress(e.fd) else { return false }
@@ -623,10 +615,6 @@ extension Session {
                     waited = true
                     if waitInFlight(e, .readable, seconds: options.inFlightDeadline, what: "bytes in flight", ctx: &ctx) { continue }
                 }
-                if !waited, finInFlight(to: e) {
-                    waited = true
-                    if waitInFlight(e, [.readable, .peerClosed], seconds: options.inFlightDeadline, what: "the peer's FIN", ctx: &ctx) { continue }
-                }
                 if !waited, peerWait > 0 {
                     waited = true
                     if waitInFlight(e, .readable, seconds: peerWait, what: "the program's answer", ctx: &ctx) { continue }
@@ -673,9 +661,8 @@ extension Session {
                 got += r.bytes
             case .wouldBlock:
                 let now = MonotonicInstant.now()
-                let inFlight = bytesInFlight(to: e) || finInFlight(to: e)
-                if (inFlight && now < deadline) || now < peerDeadline,
-                   Posix.wait(e.fd, for: [.readable, .peerClosed], deadline: inFlight ? deadline : peerDeadline) { continue }
+                if (bytesInFlight(to: e) && now < deadline) || now < peerDeadline,
+                   Posix.wait(e.fd, for: [.readable, .peerClosed], deadline: bytesInFlight(to: e) ? deadline : peerDeadline) { continue }
                 done("? <blocks>")
                 return .blocked(reason: "MSG_WAITALL waits for all \(n) bytes: \(got.count) have arrived, nothing more is on its way, and the peer has not closed")
             case .failed(let err):
