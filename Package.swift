@@ -27,7 +27,8 @@ let package = Package(
         // Runs exercises' checks against students' programs and writes the reports.
         .target(name: "Grader", dependencies: ["Explain", "Render", "Runner", "ScenarioFormat", "Sockets"]),
         // Ships an exercise to where classes are: a Gradescope autograder zip, a GitHub Classroom workflow.
-        .target(name: "Ship", dependencies: ["Grader", "Render"]),
+        // MemberImportVisibility: only what its files import is visible, so no Foundation API slips in.
+        .target(name: "Ship", dependencies: ["Grader", "Render"], swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
         // The hand-written command line, one file per subcommand.
         .target(name: "SockstepCLI", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets", "Export", "Grader", "Ship"]),
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"]),

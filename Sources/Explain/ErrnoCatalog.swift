@@ -81,7 +81,7 @@ public enum ErrnoCatalog {
               byCall: ["connect": "An earlier connect on this socket failed, and its error was read with SO_ERROR (by you after a non-blocking connect, or by Python itself when the socket has a timeout from settimeout): the kernel still counts that attempt as going on, so this connect finds it over, with no error left to report. The attempt is now closed, and the next connect starts afresh.",
                        "accept": "A client reset its connection while it waited in the accept queue."],
               fix: "After a failed connect, close the socket and create a new one for the next attempt (connecting the same socket again works once this error has been reported). In a server, treat it as harmless and call accept again.",
-              python: "ConnectionAbortedError", manPages: ["accept(2)"]),
+              python: "ConnectionAbortedError", manPages: ["connect(2)", "accept(2)"]),
         .init(name: "ECONNREFUSED", title: "Connection refused",
               meaning: "Nothing is listening at that address, so the kernel answered the connection request with a reset.",
               cause: "The server is not running, has not called listen yet, or listens on another port.",

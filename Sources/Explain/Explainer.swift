@@ -19,6 +19,9 @@ public struct Explanation: Sendable, Hashable {
     public var c: String?
     /// Sentences about TCP state changes the step caused.
     public var stateChanges: [String]
+    /// What in this run caused the outcome (the step and its line), when the run knows it. When it
+    /// names a step, the general causes are left out of `details`.
+    public var cause: Cause? = nil
 }
 
 /// Pure: turns events into explanations. Never touches sockets.
@@ -31,6 +34,9 @@ public enum Explainer {
         var fix: String?
         var pyExc: String?
         var man: [String] = CallCatalog.entry(e.call).map { [$0.manPage] } ?? []
+        let runCause = e.cause.map { CauseText.make($0, e) }
+        // The run knows the step that caused it: the list of what can cause it in general is left out.
+        let causeKnown = runCause?.line != nil
 
         switch e.outcome {
         case .notRun:
@@ -43,6 +49,10 @@ public enum Explainer {
             pyExc = name
             if name == "OverflowError" {
                 details.append("A port is a 16-bit number in the TCP and UDP headers, so it can only be 0 to 65535; the call never reaches the kernel.")
+                // A client needs the server's real port; only bind takes 0 (the kernel then picks one).
+                fix = ["connect", "connect_ex", "sendto", "create_connection"].contains(e.call)
+                    ? "Use the port the server really got: `\(e.receiver ?? "c").\(e.call)(server.address)` (or `server.getsockname()`)."
+                    : "Bind to port 0: the kernel picks a free port, and `.address` (getsockname) tells which."
             }
             if name == "TypeError", message.contains("bytes-like") {
                 fix = "Sockets carry bytes: write b\"…\", or turn text into bytes with .encode()."
@@ -64,7 +74,7 @@ public enum Explainer {
             let meaning = (datagram ? entry?.datagramMeaning : nil) ?? entry?.meaning ?? errno.message
             summary = "\(entry?.title ?? errno.message) (\(errno.name)): \(meaning)"
             var cause = entry?.byCall[e.call] ?? entry?.cause ?? ""
-            if let addr = f["address"], e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
+            if let addr = f["address"], runCause == nil, e.call == "connect" || e.call == "connect_ex" || e.call == "bind" || e.call == "sendto" {
                 cause = "The address was \(addr). " + cause
             }
             // Unix-domain sockets have paths and no TCP: their own causes for the errnos that differ.
@@ -76,8 +86,13 @@ public enum Explainer {
                 default: break
                 }
             }
-            if !cause.isEmpty { details.append(cause) }
+            if !cause.isEmpty && !causeKnown { details.append(cause) }
             fix = (datagram ? entry?.datagramFix : nil) ?? entry?.fix
+            if errno.name == "ECONNREFUSED", e.call == "connect" || e.call == "connect_ex", f["address"]?.hasSuffix(":0") == true {
+                // Port 0 only asks bind for a free port: no server ever listens there.
+                details.append("Port 0 is nobody's port: it only asks bind to pick a free one, so nothing can listen there.")
+                fix = "Connect to the port the server really got: `\(e.receiver ?? "c").\(e.call)(server.address)` (or `server.getsockname()`)."
+            }
             pyExc = entry?.python ?? "OSError"
             man = entry?.manPages ?? man
         case .value(let v):
@@ -91,11 +106,13 @@ public enum Explainer {
         for c in e.stateChanges where (c.from != nil || (c.to != "CLOSED" && c.to != "UNBOUND" && c.to != "UNCONNECTED")) && !(e.call == "state" && c.socket == e.receiver)
             && !(e.call == "listen" && c.socket == e.receiver) && !(e.call == "accept" && c.socket == e.facts["new"]) {
             guard let entry = StateCatalog.entry(c.to) else { continue }
-            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)")
+            states.append("`\(c.socket)` is now \(c.to) — \(entry.meaning)" + (CauseText.stateChange(c).map { " " + $0 } ?? ""))
         }
         if case .failed(let m) = e.verdict, fix == nil { fix = hintForMismatch(e, m) }
-        return Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
-                           python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        var x = Explanation(summary: summary, details: details, fix: fix, pythonException: pyExc, manPages: man,
+                            python: python(e.step), c: cEquivalent(e), stateChanges: states)
+        x.cause = runCause
+        return x
     }
 
     static func format(_ d: Double) -> String {
@@ -222,7 +239,24 @@ public enum Explainer {
                 return "getaddrinfo gives \(items.count) address\(items.count == 1 ? "" : "es") to try, in order: \(addrs.joined(separator: "; "))."
             }
         case "value":
-            return "`\(e.step.source.split(separator: " ").first ?? "")` is \(value)."
+            if case .socket(let n) = value, let row = e.sockets.first(where: { $0.name == n && !$0.closed }) {
+                // What Python's repr shows, in words: `conn` alone on a line.
+                var repr = "<socket.socket fd=\(row.fd.map(String.init) ?? "-1"), family=\(row.family), type=\(row.type), proto=0"
+                func py(_ a: String) -> String {
+                    guard row.family != "AF_UNIX", let colon = a.lastIndex(of: ":"), let port = Int(a[a.index(after: colon)...]) else { return "'\(a)'" }
+                    let host = a[..<colon].filter { $0 != "[" && $0 != "]" }
+                    return row.family == "AF_INET6" ? "('\(host)', \(port), 0, 0)" : "('\(host)', \(port))"
+                }
+                if let l = row.local { repr += ", laddr=\(py(l))" }
+                if let p = row.peer { repr += ", raddr=\(py(p))" }
+                repr += ">"
+                return "`\(n)` is a socket: \(row.family == "AF_UNIX" ? "Unix-domain" : row.family == "AF_INET6" ? "IPv6" : "IPv4") \(row.type), descriptor \(row.fd.map(String.init) ?? "-1")\(row.state.map { ", \($0)" } ?? ""). Python prints it as \(repr)."
+            }
+            let targets = e.step.targets
+            if targets.count > 1, case .tuple(let items) = value, items.count == targets.count {
+                return zip(targets, items).map { "`\($0)` is \($1)" }.joined(separator: ", ") + "."
+            }
+            return "`\(targets.first ?? e.step.source.split(separator: " ").first.map(String.init) ?? "")` is \(value)."
         case "state":
             if case .string(let st) = value, let entry = StateCatalog.entry(st) { return "\(sock) is \(st) — \(entry.meaning)" }
         case "readable": return "\(value) bytes are waiting to be read in \(sock)'s receive buffer."

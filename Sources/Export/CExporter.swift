@@ -5,25 +5,15 @@ import ScenarioFormat
 /// block per step, making the real call (`connect(client.fd, &sa.sa, sa.len)`). It prints the same
 /// `step N: OUTCOME` lines as the Python export and compiles with `cc -std=c11 -Wall -Wextra -Werror`.
 extension CDialect {
-    static func header(_ document: Document) -> String {
-        var out = "/*\n * \(commentSafe(document.title)): exported by `sockstep export --lang c \(commentSafe(document.path))`.\n"
-        if let s = document.meta("summary") { out += " *\n * \(commentSafe(s))\n" }
-        out += """
-         *
-         * Makes the lesson's calls in the same order on real loopback sockets and checks the same
-         * expectations. Prints one line per step: `step N: ok`, `step N: ECONNREFUSED`, `step N: blocks`...
-         * Exit status 0 when every step did what the lesson expects.
-         *
-         *     cc -std=c11 -Wall -Wextra -o lesson lesson.c && ./lesson
-         */
-
-        """
-        out += runtime
-        out += "\n/* ======================================================================================\n"
-        out += " * The lesson's names: a `sock` for each socket, a `value` for everything else.\n"
-        out += " * ====================================================================================== */\n\n"
-        return out
+    static func commentBlock(_ lines: [String]) -> String {
+        "/*\n" + lines.map { $0.isEmpty ? " *" : " * " + commentSafe($0) }.joined(separator: "\n") + "\n */\n"
     }
+    static func banner(_ text: String) -> String {
+        let rule = String(repeating: "=", count: 86)
+        return "\n/* \(rule)\n * \(text)\n * \(rule) */\n\n"
+    }
+    static let buildCommand = "cc -std=c11 -Wall -Wextra -o lesson lesson.c && ./lesson"
+    static let languageFlag = "c"
     static func declareSocket(_ variable: String, _ name: String) -> String { "sock \(variable) = {.name = \(string(name)), .fd = -1};\n" }
     static func declareValue(_ variable: String) -> String { "value \(variable);\n" }
     static let mainOpen = "\nint main(void) {\n"

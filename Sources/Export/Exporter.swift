@@ -1,3 +1,4 @@
+import Runner
 import ScenarioFormat
 
 /// The languages a lesson or scenario can be exported to.
@@ -35,7 +36,11 @@ public struct ExportError: Error, Sendable {
 /// Sources/Sockets/SocketCalls.swift only for a system call not wrapped yet; then its tests
 /// (Tests/ExportTests/ExportAgreementTests.swift runs it in every language against the runner).
 /// A call that needs a new helper in an exported program's runtime also touches that runtime
-/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`).
+/// (`PythonExporter.prelude`, `CDialect.runtime`, `SwiftDialect.runtime`). Optional, where the
+/// generic words are not enough: its own sentence in Sources/Explain/Explainer.swift (otherwise the
+/// definition's summary explains it), its arrow in Sources/Render/DiagramModel.swift (otherwise a
+/// dot on its socket's line), grader wording in Sources/Grader/Messages.swift, and its word in
+/// Fuzz/steps.dict.
 ///
 /// Turns a checked document into one complete, runnable program that makes the same calls in the
 /// same order and checks the same expectations. Every exported program prints one line per step,
@@ -78,6 +83,8 @@ struct StepShape {
         case attribute(receiver: String, name: String)
         /// A name read back to check it (`data -> b"ping"`).
         case name(String)
+        /// A plain value, named or shown (`PORT = 0`; later uses of `PORT` are written as its value).
+        case value(Node)
     }
     var number: Int
     var step: Step
@@ -94,6 +101,8 @@ struct StepShape {
             kind = .attribute(receiver: n, name: attr)
         } else if case .name(let n) = step.call.expr {
             kind = .name(n)
+        } else if NamedValues.literal(step.call) != nil {
+            kind = .value(step.call)
         } else {
             throw ExportError(message: "this step is not a call the exporter knows", location: step.location,
                               help: "a step is `name.call(...)`, `function(...)` or `name.attribute`")
@@ -114,6 +123,7 @@ struct StepShape {
         switch kind {
         case .method(_, let name, _), .function(let name, _), .attribute(_, let name): return name
         case .name(let n): return n
+        case .value: return "value"
         }
     }
     var arguments: [Node]? {
@@ -140,39 +150,9 @@ struct StepShape {
 let stateNames: Set<String> = ["ESTABLISHED", "SYN_SENT", "SYN_RECV", "SYN_RECEIVED", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSED",
                                "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "LISTENING", "CONNECTED", "UNCONNECTED", "BOUND", "UNBOUND"]
 
-/// Python's `repr` of bytes and strings, shared by the exporters.
-func pyBytes(_ b: [UInt8]) -> String {
-    var s = "b'"
-    for c in b {
-        switch c {
-        case 92: s += "\\\\"
-        case 39: s += "\\'"
-        case 10: s += "\\n"
-        case 13: s += "\\r"
-        case 9: s += "\\t"
-        case 32..<127: s += String(UnicodeScalar(c))
-        default: s += "\\x" + (c < 16 ? "0" : "") + String(c, radix: 16)
-        }
-    }
-    return s + "'"
-}
-
-func pyString(_ str: String) -> String {
-    var s = "'"
-    for ch in str.unicodeScalars {
-        switch ch {
-        case "\\": s += "\\\\"
-        case "'": s += "\\'"
-        case "\n": s += "\\n"
-        case "\r": s += "\\r"
-        case "\t": s += "\\t"
-        default:
-            if ch.value < 32 || ch.value == 127 { s += "\\x" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16) }
-            else { s.unicodeScalars.append(ch) }
-        }
-    }
-    return s + "'"
-}
+/// Python's `repr` of bytes and strings (the runner's own, so exports and explanations agree).
+func pyBytes(_ b: [UInt8]) -> String { Value.pythonRepr(bytes: b) }
+func pyString(_ s: String) -> String { Value.pythonRepr(string: s) }
 
 /// A C (and Swift) string literal for bytes: printable ASCII kept, the rest as \x escapes.
 func cBytes(_ b: [UInt8]) -> String {

@@ -47,8 +47,12 @@ protocol Dialect {
     /// `s.state`, waiting for `want` when a packet is still in flight towards it.
     static func stateOf(_ ref: String, want: String?) -> String
 
-    /// The program around the steps: the top comment and the runtime, the lesson's names, `main`.
-    static func header(_ document: Document) -> String
+    /// The program around the steps: a comment block, the runtime, the command that builds it, `main`.
+    static func commentBlock(_ lines: [String]) -> String
+    static func banner(_ text: String) -> String
+    static var runtime: String { get }
+    static var buildCommand: String { get }
+    static var languageFlag: String { get }
     static func declareSocket(_ variable: String, _ name: String) -> String
     static func declareValue(_ variable: String) -> String
     static var mainOpen: String { get }
@@ -94,7 +98,13 @@ struct NativeWriter<D: Dialect> {
         let shapes = try document.steps.enumerated().map { try StepShape($0.element, number: $0.offset + 1) }
         let writer = NativeWriter(document: document, names: LessonNames(shapes))
         let body = writer.body(shapes)
-        var out = D.header(document)
+        var top = ["\(document.title): exported by `sockstep export --lang \(D.languageFlag) \(document.path)`."]
+        if let s = document.meta("summary") { top += ["", s] }
+        top += ["", "Makes the lesson's calls in the same order on real loopback sockets and checks the same",
+                "expectations. Prints one line per step: `step N: ok`, `step N: ECONNREFUSED`, `step N: blocks`...",
+                "Exit status 0 when every step did what the lesson expects.", "", "    " + D.buildCommand]
+        var out = D.commentBlock(top) + D.runtime
+        out += D.banner("The lesson's names: a `\(D.isC ? "sock" : "Sock")` for each socket, a `\(D.isC ? "value" : "Value")` for everything else.")
         for s in writer.names.sockets { out += D.declareSocket(writer.sock(s), s) }
         for v in writer.names.values { out += D.declareValue(writer.val(v)) }
         out += D.mainOpen
@@ -156,6 +166,8 @@ struct NativeWriter<D: Dialect> {
             lines = [D.stmt("returned(\(try attribute(r, name, want: want)))")]
         case .name(let n):
             lines = [D.stmt("returned(\(names.isSocket(n) ? D.socketValue(D.ref(sock(n))) : val(n)))")]
+        case .value(let n):
+            lines = [D.stmt("returned(\(try value(n)))")]
         }
         // Values the step names: assigned only when it returned one (accept names its own).
         let made = LessonNames.socketTargets(s)
@@ -287,6 +299,7 @@ struct NativeStep<D: Dialect>: NativeCode {
     var blocks: Bool { shape.step.expectation == .blocks }
     var timed: Bool { receiver.map { writer.names.timedBefore[shape.number]?.contains($0) ?? false } ?? false }
     var multicast: Bool { writer.multicast }
+    func reads(_ attribute: String) -> Bool { writer.document.steps.contains { $0.source.contains(".\(attribute)") } }
     var sock: String { receiver.map(writer.sock) ?? "" }
     var ref: String { D.ref(sock) }
     var fd: String { "\(sock).fd" }

@@ -36,11 +36,14 @@ struct PlainPythonExporter {
         let text = body.joined(separator: "\n")
         var out = ["#!/usr/bin/env python3", "# \(document.title): the lesson as a plain Python program.",
                    "# Made by `sockstep export --lang python --plain \(document.path)`.", ""]
-        out.append("import socket")
-        if text.contains("select.") { out.append("import select") }
-        if text.contains("struct.") { out.append("import struct") }
-        if usesUnixPaths(shapes) {
-            out += ["import os", "import tempfile", "", "# Unix-domain sockets are files: make them in a fresh folder, removed at exit.",
+        let unix = usesUnixPaths(shapes)
+        var modules = ["socket"]
+        if text.contains("select.") { modules.append("select") }
+        if text.contains("struct.") { modules.append("struct") }
+        if unix { modules += ["os", "tempfile"] }
+        out += modules.sorted().map { "import " + $0 }
+        if unix {
+            out += ["", "# Unix-domain sockets are files: make them in a fresh folder, removed at exit.",
                     "folder = tempfile.TemporaryDirectory()", "os.chdir(folder.name)"]
         }
         if text.contains("recvall(") {
@@ -132,6 +135,8 @@ struct PlainPythonExporter {
             return try python.attribute(r, name)
         case .name(let n):
             return n
+        case .value(let n):
+            return try python.expr(n)
         }
     }
 

@@ -80,6 +80,8 @@ struct PythonExporter {
             call = try attribute(receiver, name, want: s.step.expectation)
         case .name(let n):
             call = n
+        case .value(let n):
+            call = try expr(n)
         }
         var args = "\(s.number), lambda: \(call)"
         if let e = s.step.expectation { args += ", " + (try expectation(e)) }

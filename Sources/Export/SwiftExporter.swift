@@ -5,25 +5,15 @@ import ScenarioFormat
 /// outcomes), then `lesson()` with one commented block per step making the real call. It prints the
 /// same `step N: OUTCOME` lines as the Python and C exports.
 extension SwiftDialect {
-    static func header(_ document: Document) -> String {
-        var out = "// \(document.title): exported by `sockstep export --lang swift \(document.path)`.\n"
-        if let s = document.meta("summary") { out += "//\n// \(s)\n" }
-        out += """
-        //
-        // Makes the lesson's calls in the same order on real loopback sockets and checks the same
-        // expectations. Prints one line per step: `step N: ok`, `step N: ECONNREFUSED`, `step N: blocks`...
-        // Exit status 0 when every step did what the lesson expects.
-        //
-        //     swiftc -o lesson lesson.swift && ./lesson      (or: swift lesson.swift)
-
-
-        """
-        out += runtime
-        out += "\n// ======================================================================================\n"
-        out += "// The lesson's names: a `Sock` for each socket, a `Value` for everything else.\n"
-        out += "// ======================================================================================\n\n"
-        return out
+    static func commentBlock(_ lines: [String]) -> String {
+        lines.map { $0.isEmpty ? "//" : "// " + $0 }.joined(separator: "\n") + "\n\n"
     }
+    static func banner(_ text: String) -> String {
+        let rule = "// " + String(repeating: "=", count: 86)
+        return "\n\(rule)\n// \(text)\n\(rule)\n\n"
+    }
+    static let buildCommand = "swiftc -o lesson lesson.swift && ./lesson      (or: swift lesson.swift)"
+    static let languageFlag = "swift"
     static func declareSocket(_ variable: String, _ name: String) -> String { "let \(variable) = Sock(\(swiftString(name)))\n" }
     static func declareValue(_ variable: String) -> String { "nonisolated(unsafe) var \(variable) = Value.none\n" }
     static let mainOpen = "\nfunc lesson() {\n"

@@ -593,6 +593,8 @@ struct Builder {
         case "close", "shutdown":
             guard succeeded, let old, let state = old.state else { return [] }
             if e.call == "close" && old.closed { return [] }
+            // Another descriptor (a dup) still holds the socket: closing this one sends nothing.
+            if e.call == "close" && e.facts["close"] == "shared" { return [] }
             if e.call == "shutdown" && !(e.syscalls.first?.contains("SHUT_WR") ?? false || e.syscalls.first?.contains("SHUT_RDWR") ?? false) { return [] }
             guard let to = peerActor(of: socket) else { return [] }
             let p = peer(of: socket)

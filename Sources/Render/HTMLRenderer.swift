@@ -142,6 +142,7 @@ public enum HTMLRenderer {
         guard e.verdict != .skipped else { return s + "<p>Not run: an earlier step stopped the run.</p></li>" }
         let x = Explainer.explain(e)
         s += "<p>\(inline(x.summary))</p>"
+        if let cause = x.cause { s += "<p class=\"cause\">\(inline(cause.text))</p>" }
         for d in x.details { s += "<p>\(inline(d))</p>" }
         for c in x.stateChanges { s += "<p class=\"state\">\(inline(c))</p>" }
         if case .failed(let m) = e.verdict {
@@ -406,7 +407,7 @@ public enum HTMLRenderer {
     table.sockets td,table.sockets th{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
     tr.failed td{color:var(--fail)}
     figure{margin:1em 0}figcaption{color:var(--muted);font-size:.9em}
-    .sequence-diagram{max-width:100%;height:auto}
+    .sequence-diagram{max-width:none;height:auto}
     .sequence-diagram text{font-size:12px;fill:var(--fg);stroke:none}
     .sd-box{fill:var(--code);stroke:var(--fg)}.sd-actor{font-weight:700}
     .sd-lifeline{stroke:var(--muted);stroke-width:1}.sd-outside{stroke-dasharray:3 3;fill:var(--muted)}

@@ -60,6 +60,7 @@ public enum JSONLinesRenderer {
                 ("summary", .string(x.summary)), ("details", .array(x.details.map(JSON.string))), ("fix", x.fix.json),
                 ("python_exception", x.pythonException.json), ("man", .array(x.manPages.map(JSON.string))),
                 ("python", .string(x.python)), ("c", x.c.json), ("state_changes", .array(x.stateChanges.map(JSON.string))),
+                ("cause", x.cause.map { c in JSON.object([("text", .string(c.text)), ("line", c.line.json), ("index", c.index.json), ("step", c.step.json)]) } ?? .null),
             ])),
             ("sockets", .array(e.sockets.map(socket))),
             ("duration_ms", .double((e.duration * 1_000_000).rounded() / 1000)),

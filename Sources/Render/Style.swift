@@ -29,34 +29,5 @@ func pad(_ s: String, _ width: Int) -> String {
 
 /// Wraps text at word boundaries to `width` columns, each line after the first indented.
 func wrap(_ text: String, width: Int, indent: String) -> String {
-    // Works on UTF-8 bytes: a column is a byte for ASCII, and a continuation byte (10xxxxxx)
-    // starts no column, so the count is the number of code points (Character-based counting
-    // cost more than everything else in rendering).
-    let bytes = Array(text.utf8)
-    if bytes.count <= width { return text }
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count + 16)
-    let breakLine = Array(("\n" + indent).utf8)
-    var lineColumns = 0
-    var i = 0
-    while i <= bytes.count {
-        // One word: up to the next space (or the end).
-        var j = i
-        var columns = 0
-        while j < bytes.count, bytes[j] != 32 {
-            if bytes[j] & 0xC0 != 0x80 { columns += 1 }
-            j += 1
-        }
-        if lineColumns > 0 && lineColumns + 1 + columns > width {
-            out += breakLine
-            lineColumns = 0
-        } else if i > 0 {
-            out.append(32)
-            lineColumns += 1
-        }
-        out += bytes[i..<j]
-        lineColumns += columns
-        i = j + 1
-    }
-    return String(decoding: out, as: UTF8.self)
+    Columns.wrap(text, width: width, indent: indent)
 }

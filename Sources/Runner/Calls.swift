@@ -92,7 +92,9 @@ extension Session {
             var err = Errno.EBADF
             if case .failure(let real) = Posix.localAddress(SocketFD(rawValue: -1)) { err = real }
             ctx.syscalls.append("\(call)(-1, ...) = \(Strace.error(err))")
-            ctx.notes.append(.text("`\(e.name)` was closed\(e.closedLine.map { " on line \($0)" } ?? ""): Python sets its descriptor to -1, so every call fails with EBADF"))
+            // Which step closed it is the event's cause (when the run knows it); the note says what follows.
+            ctx.notes.append(.text(e.closedLine == nil ? "`\(e.name)` was closed: Python sets its descriptor to -1, so every call fails with EBADF"
+                                                       : "Python sets a closed socket's descriptor to -1, so every call on it fails with EBADF"))
             throw StepStop(outcome: .error(err))
         }
     }
@@ -217,6 +219,7 @@ extension Session {
         case "bind":
             let a = try address(args[0], family: e.family, call: "bind")
             let r = Posix.bind(e.fd, a)
+            ctx.target = a
             ctx.facts["address"] = describe(a)
             ctx.syscalls.append("bind(\(fd), \(a.straceText), \(a.straceLength)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
@@ -285,6 +288,7 @@ extension Session {
             let how = Int32(truncatingIfNeeded: try int(args[0], "how"))
             let r = Posix.shutdown(e.fd, how: how)
             let howName = SocketConstants.name(of: how, kind: .how) ?? String(how)
+            ctx.facts["how"] = howName
             ctx.syscalls.append("shutdown(\(fd), \(howName)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
             return .value(.none)
@@ -356,6 +360,7 @@ extension Session {
     func connect(_ e: SocketEntry, to a: SocketAddress, ctx: inout CallContext) throws -> Outcome {
         let fd = e.fd.rawValue
         ctx.facts["address"] = describe(a)
+        ctx.target = a
         e.connectTarget = a
         let r = Posix.connect(e.fd, a)
         let head = "connect(\(fd), \(a.straceText), \(a.straceLength))"
@@ -501,7 +506,7 @@ extension Session {
         var sent = 0
         var waited = false
         ctx.facts["total"] = String(data.count)
-        if let dest { ctx.facts["address"] = describe(dest) }
+        if let dest { ctx.facts["address"] = describe(dest); ctx.target = dest }
         func callText(_ n: Int, _ result: String) -> String {
             let chunk = Array(data[min(sent, data.count)..<min(data.count, sent + n)])
             let destText = dest.map { "\($0.straceText), \($0.straceLength)" } ?? "NULL, 0"
@@ -810,6 +815,7 @@ extension Session {
         ctx.syscalls.append("setsockopt(\(fd), \(levelName), \(optName), \(shown)) = \(Strace.result(r.map { 0 }))")
         ctx.facts["option"] = optName
         ctx.facts["value"] = value.description
+        ctx.optionValue = value
         if case .failure(let err) = r { return .error(err) }
         if optName == "SO_RCVBUF" || optName == "SO_SNDBUF", case .int(let asked) = value,
            case .success(let real) = Posix.getOption(e.fd, level: level, name: option) {

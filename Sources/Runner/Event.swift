@@ -25,6 +25,9 @@ public struct Event: Sendable {
     public var stateChanges: [StateChange]
     /// Wall time of the step in seconds.
     public var duration: Double
+    /// What in this run caused the outcome (the step that closed the peer, shut down writing, holds
+    /// the port...), when the runner can tell from its history; nil when it cannot.
+    public var cause: RunCause? = nil
     /// The packets the step caused, as captured on the run's loopback; nil when the run has no
     /// capture (then diagrams infer the packets from the calls).
     public var packets: [Packet]? = nil
@@ -94,6 +97,8 @@ public struct StateChange: Sendable, Hashable {
     public var socket: String
     public var from: String?
     public var to: String
+    /// The step that led there, when the run knows it (for TIME_WAIT: the close that sent the first FIN).
+    public var cause: StepRef? = nil
 }
 
 /// One row of the socket table, like `ss` prints.

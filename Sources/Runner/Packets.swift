@@ -49,10 +49,10 @@ public struct CaptureRecord: Sendable {
     }
 }
 
-/// The run's capture: a packet socket on the loopback, drained after every step. Inside the
-/// process's private network everything on `lo` belongs to the run (and to the program under
-/// test); on the machine's own loopback (root, or tests) only segments to or from one of the run's
-/// own ports are kept, so parallel runs never see each other's packets.
+/// The run's capture: a packet socket on the loopback, drained after every step. Only segments to
+/// or from one of the run's own ports (its sockets', the program under test's) are kept, so runs
+/// in parallel never see each other's packets, in the private network (the grader's jobs share
+/// it) and on the machine's own loopback (root, or tests) alike.
 final class PacketRecorder {
     let capture: PacketCapture?
     let availability: CaptureAvailability
@@ -83,7 +83,7 @@ final class PacketRecorder {
             availability = .unavailable(network.reason ?? "the run has no private network")
             return
         }
-        switch PacketCapture.open(snapLength: options.captureSnapLength) {
+        switch PacketCapture.acquire(snapLength: options.captureSnapLength) {
         case .success(let c):
             capture = c
             availability = .captured
@@ -98,7 +98,9 @@ final class PacketRecorder {
     func drain(names: (Segment) -> (String, String), ports: () -> Set<Int>, notes: inout [Note]) -> [Packet] {
         guard let capture else { return [] }
         var fresh: [CapturedFrame] = []
-        let ours: Set<Int>? = ownNetwork ? nil : ports()
+        // Always the run's own ports: other runs of this process (the grader's jobs) share the
+        // private network, and their packets are theirs.
+        let ours: Set<Int>? = ports()
         let room = max(0, maximumFrames - frames.count)
         let dropped = capture.drain(keep: { bytes in
             guard let ours else { return true }
@@ -131,7 +133,8 @@ final class PacketRecorder {
                       snapLength: capture?.snapLength ?? 0)
     }
 
-    func close() { capture?.close() }
+    /// The capture goes back to the process's pool: closing a packet socket costs 10-20 ms.
+    func close() { capture?.recycle() }
 }
 
 extension Session {

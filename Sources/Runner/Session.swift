@@ -124,18 +124,28 @@ public final class Session {
             for row in snapshots { if let st = row.state { states[row.closed ? "\(row.name)#closed" : row.name] = st } }
             lastStates = states
         }
+        // What in this run caused the outcome, from the history of the steps before; then this step
+        // joins the history.
+        let ref = StepRef(index: index, step: step, call: ctx.callName, socket: ctx.receiver)
+        let cause = self.cause(of: ref, outcome, ctx)
+        record(ref, outcome, ctx)
         var changes: [StateChange] = []
         if options.snapshots {
             for s in snapshots {
                 guard let st = s.state else { continue }
                 let key = s.closed ? "\(s.name)#closed" : s.name
                 let old = before[key] ?? (s.closed ? before[s.name] : nil)
-                if old != st { changes.append(StateChange(socket: s.name, from: old, to: st)) }
+                if old != st {
+                    var change = StateChange(socket: s.name, from: old, to: st)
+                    change.cause = stateCause(change)
+                    changes.append(change)
+                }
             }
         }
         var event = Event(index: index, step: step, call: ctx.callName, receiver: ctx.receiver, syscalls: ctx.syscalls,
                           outcome: outcome, verdict: verdict, notes: ctx.notes, facts: ctx.facts, sockets: snapshots, stateChanges: changes,
                           duration: 0)
+        event.cause = cause
         attachPackets(&event)
         event.duration = MonotonicInstant.now().seconds(since: start)
         return event
@@ -179,10 +189,14 @@ public final class Session {
                 waitForState(entry, want, ctx: &ctx)
             }
             result = .value(try attribute(attr, of: entry))
-        } else if case .name(let n) = call.expr, step.expectation != nil {
-            // A bare name reads a value an earlier step returned, for checking.
+        } else if case .name(let n) = call.expr {
+            // A bare name reads a value an earlier step returned: to see it, or to check it.
             ctx.callName = "value"
             ctx.receiver = byName[n] != nil ? n : nil
+            result = .value(try evaluate(call))
+        } else if Session.isValue(call) {
+            // `PORT = 0`, `HOST = "127.0.0.1"`, `data = b"x" * size`: a value, named or shown.
+            ctx.callName = "value"
             result = .value(try evaluate(call))
         } else {
             throw StepStop(outcome: .pythonError(name: "SyntaxError", message: "a step must be a call"))
@@ -191,6 +205,18 @@ public final class Session {
             assign(step.targets, v, ctx: &ctx)
         }
         return result
+    }
+
+    /// A step that computes a value without a call (literals, names, arithmetic on them).
+    static func isValue(_ node: Node) -> Bool {
+        switch node.expr {
+        case .int, .float, .string, .bytes, .bool, .none, .name: return true
+        case .attribute(let base, _): if case .name = base.expr { return true }; return false
+        case .tuple(let items), .list(let items): return items.allSatisfy(isValue)
+        case .binary(_, let a, let b): return isValue(a) && isValue(b)
+        case .negate(let a): return isValue(a)
+        case .call: return false
+        }
     }
 
     func assign(_ targets: [String], _ value: Value, ctx: inout CallContext) {
@@ -462,6 +488,10 @@ struct CallContext {
     var syscalls: [String] = []
     var notes: [Note] = []
     var facts: [String: String] = [:]
+    /// The address the call was given (bind, connect, sendto), for the run's history.
+    var target: SocketAddress?
+    /// The value given to setsockopt.
+    var optionValue: Value?
     init(step: Step) { self.step = step }
 }
 

@@ -38,6 +38,8 @@ final class SocketEntry {
     var connectTarget: SocketAddress?
     /// Closed, and no longer in the kernel's table either: it cannot come back, so stop looking.
     var goneFromKernel = false
+    /// The steps that changed it, for explaining later steps.
+    var history = SocketHistory()
 
     init(id: Int, name: String, fd: SocketFD, family: Int32, type: Int32) {
         self.id = id

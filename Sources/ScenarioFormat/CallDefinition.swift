@@ -10,7 +10,10 @@
 ///
 /// The table itself is `CallDefinition.all` (CallTable.swift). Adding a call is one entry there,
 /// plus what it does on real sockets in `Sources/Runner/Calls.swift` (and, for a system call the
-/// project does not wrap yet, one function in `Sources/Sockets/SocketCalls.swift`).
+/// project does not wrap yet, one function in `Sources/Sockets/SocketCalls.swift`), and its tests:
+/// a scenario using it in `scenarios/` is run by CI and exported, compiled and compared with the
+/// runner in Python, C and Swift by Tests/ExportTests/ExportAgreementTests.swift (`scenarios/dup.md`
+/// is the example). The Export module's doc comment (Exporter.swift) lists the optional extras.
 public struct CallDefinition: Sendable {
     public enum Receiver: Sendable, Hashable { case socket, function }
     public enum ArgKind: Sendable, Hashable {
@@ -114,6 +117,8 @@ public protocol NativeCode {
     var timed: Bool { get }
     /// The lesson reads a sendto's multicast group: leave by the loopback interface, as sockstep does.
     var multicast: Bool { get }
+    /// True when some step of the lesson reads that attribute (`.backlog`): only then is it kept.
+    func reads(_ attribute: String) -> Bool
     /// The receiver socket (`server`), as it is passed to the runtime (`&server` in C), its descriptor.
     var sock: String { get }
     var ref: String { get }

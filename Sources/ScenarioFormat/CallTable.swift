@@ -91,6 +91,7 @@ extension CallDefinition {
               detail: "The kernel now completes handshakes with clients on its own and queues the finished connections; the backlog limits how many may wait to be accepted.",
               man: "listen(2)", c: "listen(FD, 5);") { x in
             let backlog = try x.int(0)
+            guard x.reads("backlog") else { return [x.check("listen(\(x.fd), \(backlog))")] }
             return x.ifThen("check(listen(\(x.fd), \(backlog)))", [x.stmt("\(x.sock).backlog = \(x.cast("Int", backlog))")])
         },
         .init("connect", .socket, [("address", .address, false, nil)], returns: .nothing, usage: "c.connect(server.address)",
@@ -131,7 +132,7 @@ extension CallDefinition {
             let p = try x.payload(0)
             return p.before + [x.check(x.guarded("\(x.helper("send_all"))(\(x.ref), \(p.pointer), \(p.length), \(try x.flags(1)))", [p.guard]))]
         },
-        .init("sendto", .socket, [("data", .bytes, false, nil), ("flags", .any, false, nil), ("address", .address, true, nil)], returns: .value,
+        .init("sendto", .socket, [("data", .bytes, false, nil), ("flags", .flags, false, nil), ("address", .address, true, nil)], returns: .value,
               usage: "u.sendto(b\"ping\", other.address)",
               summary: "sends one datagram to the given address.", detail: "For UDP each sendto is one message, delivered whole or not at all.",
               man: "sendto(2)", c: "sendto(FD, buf, len, 0, (struct sockaddr *)&dest, sizeof dest);", attempts: true) { x in

@@ -80,7 +80,10 @@ struct StepChecker {
         var signature: CallSignature?
         var receiverBinding: Checker.Binding?
 
-        if let m = call.methodCall {
+        if let m = call.methodCall, m.method == "encode" || m.method == "decode", case .value? = env[m.receiver] {
+            // `data.decode()` on a value a step returned.
+            valueMethod(call, m.method)
+        } else if let m = call.methodCall {
             if m.method == "close", case .closed(let line)? = env[m.receiver], !expects("EBADF", "OSError") {
                 // Python ignores a second close(), and so does the runner: worth a word, not an error.
                 diagnostics.append(Diagnostic(.warning, at: m.receiverLocation, length: m.receiver.count,
@@ -122,15 +125,24 @@ struct StepChecker {
             if step.expectation == nil && step.targets.isEmpty {
                 error(call, "reading `\(n).\(attr)` without `->` checks nothing", help: "add what you expect, e.g. `\(n).\(attr) -> …`")
             }
-        } else if case .name(let n) = call.expr, step.expectation != nil, step.targets.isEmpty, env[n] != nil {
-            // `data -> b"ping"`: checks a value an earlier step returned.
+        } else if case .name(let n) = call.expr, step.targets.isEmpty, env[n] != nil {
+            // `data -> b"ping"` checks a value an earlier step returned; `conn` alone shows it.
             if case .closed? = env[n] {} else if case .external? = env[n] {
                 error(call, "`\(n)` is the program under test", help: "read `\(n).address` instead")
             }
         } else if case .name(let n) = call.expr, Vocabulary.call(n) != nil {
             error(call, "`\(n)` is a call: it needs parentheses", help: "write `\(n)()` with its arguments")
+        } else if NamedValues.literal(call) != nil {
+            // `HOST = "127.0.0.1"`, `PORT = 0`; a value alone (a name's value, `"hi".encode()`) shows it.
+        } else if case .name(let n) = call.expr {
+            checkName(call, n)
+        } else if !step.targets.isEmpty, isValueExpression(call) {
+            // `data = b"x" * size`: a value computed from earlier values.
+            checkNames(in: call)
+        } else if case .call(let callee, _) = call.expr, case .attribute(_, let method) = callee.expr, method == "encode" || method == "decode" {
+            valueMethod(call, method)
         } else {
-            error(call, "a step must be a call, like `s.listen(5)`", help: "a value alone does nothing; to check one, use `->` after a call")
+            error(call, "a step must be a call, like `s.listen(5)`", help: "a step calls a socket (`s.listen(5)`), names a value (`PORT = 0`), or shows a name's value (`data` alone); to check a result, write it after `->`")
         }
 
         // Assignment: how many names the call returns.
@@ -164,6 +176,40 @@ struct StepChecker {
         if let m = call.methodCall, m.method == "close", case .socket? = env[m.receiver] {
             env[m.receiver] = .closed(line: step.location.line)
         }
+    }
+
+    /// The socket a bind or create_server step makes a server of.
+    func serverName(_ call: String) -> String {
+        call == "bind" ? (step.call.methodCall?.receiver ?? "server") : (step.targets.first ?? "server")
+    }
+
+    /// Values and names combined without a call: `b"x" * size`, `(HOST, PORT)`.
+    func isValueExpression(_ node: Node) -> Bool {
+        switch node.expr {
+        case .int, .float, .string, .bytes, .bool, .none, .name: return true
+        case .attribute(let base, _): if case .name = base.expr { return true }; return false
+        case .tuple(let items), .list(let items): return items.allSatisfy(isValueExpression)
+        case .binary(_, let a, let b): return isValueExpression(a) && isValueExpression(b)
+        case .negate(let a): return isValueExpression(a)
+        case .call: return false
+        }
+    }
+
+    /// `data.decode()` on a value the run receives, or an encoding sockstep does not know.
+    mutating func valueMethod(_ call: Node, _ method: String) {
+        guard case .call(let callee, let args) = call.expr, case .attribute(let base, _) = callee.expr else { return }
+        if let a = args.first, case .string(let e) = a.expr, !NamedValues.encodings.contains(e) {
+            error(a, "sockstep encodes and decodes UTF-8 (Python's default) and ASCII only, not `\(e)`", help: "write `.\(method)()`")
+            return
+        }
+        if method == "encode" {
+            error(call, "`.encode()` works here on text written in the step (`\"hello\".encode()`), or on a name given such text",
+                  help: "write the bytes themselves: `b\"…\"`, or `\"…\".encode()`")
+            return
+        }
+        let what: String = { if case .name(let n) = base.expr { return "`\(n)`" }; return "this" }()
+        error(call, "\(what) holds bytes from the run; sockstep shows them as they are (b'…') rather than decoding them",
+              help: "compare the bytes themselves: `conn.recv(1024) -> b\"hello\"` (a `b\"…\".decode()` written in the step is fine)")
     }
 
     func staticFamilyAndType(signature: CallSignature?, receiver: Checker.Binding?) -> (Int32?, Int32?) {
@@ -250,9 +296,8 @@ struct StepChecker {
         var type: Int32?
         if case .socket(let f, let t, _)? = receiver { family = f; type = t }
         for (i, arg) in args.enumerated() {
-            var kind = sig.params[i].kind
-            // sendto(data, address) and sendto(data, flags, address).
-            if sig.name == "sendto" && i == 1 { kind = args.count == 2 ? .address : .flags }
+            // sendto(data, address) and sendto(data, flags, address): the address is where the definition says.
+            let kind = sig.addressArgument(count: args.count) == i ? .address : sig.params[i].kind
             checkArgument(arg, kind: kind, call: sig.name, family: family, type: type)
         }
         if sig.name == "setsockopt" && args.count == 3 { checkOption(args) }
@@ -406,6 +451,8 @@ struct StepChecker {
                     error(node, "unknown attribute `\(attr)`", help: Suggest.closest(to: attr, in: Array(Vocabulary.attributes.keys)).map { "did you mean `\($0)`?" })
                 }
             } else { checkNames(in: base) }
+        case .call(let callee, _) where { if case .attribute(_, let m) = callee.expr { return m == "encode" || m == "decode" }; return false }():
+            if case .attribute(_, let m) = callee.expr { valueMethod(node, m) }
         case .call(let callee, _):
             error(node, "calls inside arguments are not supported", help: "make the inner call its own step and assign it: `x = \(callee.expr == .name("gethostname") ? "gethostname()" : "…")`")
         case .tuple(let items), .list(let items): for i in items { checkNames(in: i) }
@@ -442,6 +489,10 @@ struct StepChecker {
                 if let r = AddressPolicy.check(port: port), !expects("OverflowError") {
                     let toServer = call == "connect" || call == "connect_ex" || call == "sendto" || call == "create_connection"
                     error(items[1], r.message, help: toServer ? "a \(call) needs the port the server really got: \(serverAddressHint(call)); Python raises OverflowError for \(port) before any system call (expect it with `-> OverflowError`)" : r.help)
+                }
+                if port != 0, call == "bind" || call == "create_server", AddressPolicy.check(port: port) == nil, step.expectation == nil || step.expectation == .ok {
+                    error(items[1], "sockstep binds to port 0 only, not to a fixed port like \(port)",
+                          help: "a fixed port may be taken by another program, or by another run at the same moment; write 0 (`PORT = 0`): the kernel picks a free port, and clients connect to the port it really got, `\(serverName(call)).address` (or `\(serverName(call)).getsockname()`)")
                 }
                 if port == 0, call == "connect" || call == "connect_ex" || call == "create_connection", step.expectation == nil || step.expectation == .ok {
                     diagnostics.append(Diagnostic(.warning, at: items[1].location, length: items[1].length,

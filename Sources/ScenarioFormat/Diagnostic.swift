@@ -29,7 +29,8 @@ public struct Diagnostic: Hashable, Sendable {
     }
 
     /// Code quoted in backticks longer than 40 characters is cut to its start and `…`: a message
-    /// about a 100,000-character line must stay one readable line, not repeat the line.
+    /// about a 100,000-character line must stay one readable line, not repeat the line. A file's
+    /// path is never cut (a "did you mean" must be whole to be copied), up to PATH_MAX.
     static func abbreviatingQuotes(_ text: String) -> String {
         guard text.utf8.count > 80, text.contains("`") else { return text }
         var out = ""
@@ -37,7 +38,7 @@ public struct Diagnostic: Hashable, Sendable {
         var inQuote = false
         for c in text {
             if c == "`" {
-                if inQuote { out += quoted.count > 40 ? String(quoted.prefix(32)) + "…" : quoted; quoted = "" }
+                if inQuote { out += quoted.count > 40 && !looksLikePath(quoted) ? String(quoted.prefix(32)) + "…" : quoted; quoted = "" }
                 inQuote.toggle()
                 out.append(c)
             } else if inQuote {
@@ -47,6 +48,10 @@ public struct Diagnostic: Hashable, Sendable {
             }
         }
         return out + quoted
+    }
+
+    private static func looksLikePath(_ text: String) -> Bool {
+        text.utf8.count <= 4096 && text.contains("/") && !text.contains { $0 == " " || $0 == "\t" || $0 == "(" || $0 == "\"" }
     }
 }
 

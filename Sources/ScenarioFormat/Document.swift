@@ -18,6 +18,8 @@ public struct Document: Sendable {
     /// Front matter `key: value` pairs in file order.
     public var frontMatter: [(key: String, value: String, line: Int)]
     public var blocks: [Block]
+    /// Lines of the ```` ```steps illustration ```` blocks: shown as prose, never run.
+    public var illustrations: [Int] = []
 
     public func meta(_ key: String) -> String? { frontMatter.first { $0.key == key }?.value }
 
@@ -26,6 +28,12 @@ public struct Document: Sendable {
         if let t = meta("title") { return t }
         for case .heading(let text, 1, _) in blocks { return text }
         return Path.lastComponent(path)
+    }
+
+    /// A fence tagged ```` ```steps illustration ````: steps shown as an example, never run or checked.
+    public static func isIllustration(_ info: String) -> Bool {
+        let words = info.split(separator: " ")
+        return words.count == 2 && words[0] == "steps" && words[1] == "illustration"
     }
 
     public var steps: [Step] {
@@ -41,8 +49,11 @@ public enum FrontMatterKeys {
     public static let known: [String] = [
         "title", "summary", "kind", "program", "protocol", "timeout", "points", "pass-at", "hint",
         "requires", "order", "actors", "solution", "language", "check-timeout", "total-timeout", "description",
-        "start-timeout", "quiet", "output-limit",
+        "start-timeout", "quiet", "output-limit", "level",
     ]
+    /// Values of `level`: `beginner` makes `sockstep learn` start the lesson in its beginner view
+    /// (the result and the plain explanation; strace, C and the table on a key).
+    public static let levels = ["beginner", "intermediate", "advanced"]
 }
 
 /// Reads a file into a `Document` and collects every diagnostic on the way.
@@ -137,6 +148,12 @@ public enum DocumentParser {
                             diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: key.count,
                                 "`\(key)` is set twice in the front matter", help: "keep one of the two lines"))
                         }
+                        if key == "level", !FrontMatterKeys.levels.contains(value) {
+                            let guess = Suggest.closest(to: value, in: FrontMatterKeys.levels)
+                            diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: colon.utf16Offset(in: line) + 3), length: max(1, value.count),
+                                "unknown level `\(value)`",
+                                help: guess.map { "did you mean `\($0)`?" } ?? "`level: beginner` starts the lesson in learn's beginner view; the others are `intermediate` and `advanced`"))
+                        }
                         frontMatter.append((key, value, lineNo))
                     }
                 } else {
@@ -157,6 +174,8 @@ public enum DocumentParser {
         var proseStart = i + 1
         var section: String?
         var sawSteps = false
+        var illustrations: [Int] = []
+        var namedValues: [String: Node] = [:]
 
         func flushProse() {
             // Blank lines around a paragraph are not part of it (dropped line by line: Foundation's
@@ -193,11 +212,35 @@ public enum DocumentParser {
                     var lineText: [Int: String] = [:]
                     for (n, t) in body { lineText[n] = t }
                     var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
-                    let steps = parser.parseSteps()
+                    let steps = NamedValues.apply(parser.parseSteps(), known: &namedValues)
                     diagnostics += parser.diagnostics
                     blocks.append(.steps(steps, line: lineNo))
                     i = j + 1
                     proseStart = i + 1
+                    continue
+                }
+                if Document.isIllustration(info) {
+                    // An example that cannot run on its own (it needs the grader's `program`, or shows
+                    // a fragment): shown as it is, never run or checked, but still written as steps.
+                    illustrations.append(lineNo)
+                    if j >= lines.count {
+                        diagnostics.append(Diagnostic(at: SourceLocation(line: lineNo, column: 1), length: trimmed.count,
+                            "this steps block is never closed", help: "add a line with \(fence) after the last step"))
+                    }
+                    let body = (i + 1..<min(j, lines.count)).map { ($0 + 1, lines[$0]) }
+                    var lexer = Lexer(lines: body)
+                    let tokens = lexer.tokenize()
+                    var lineText: [Int: String] = [:]
+                    for (n, t) in body { lineText[n] = t }
+                    var parser = StepParser(tokens: tokens, lineText: lineText, comments: lexer.comments, section: section)
+                    _ = parser.parseSteps()
+                    diagnostics += lexer.diagnostics + parser.diagnostics
+                    diagnostics.append(Diagnostic(.note, at: SourceLocation(line: lineNo, column: fence.count + 1), length: info.count,
+                        "this steps block is an illustration: it is shown, not run or checked",
+                        help: "to run it, tag it ```steps instead"))
+                    let end = min(j, lines.count - 1)
+                    prose += lines[i...end]
+                    i = end + 1
                     continue
                 }
                 if info.hasPrefix("step") || Suggest.distance(info, "steps") == 1 {
@@ -228,11 +271,12 @@ public enum DocumentParser {
         }
         flushProse()
 
-        if !sawSteps {
+        if !sawSteps && illustrations.isEmpty {
             diagnostics.append(Diagnostic(at: SourceLocation(line: 1, column: 1), "no steps block in this file",
                 help: "steps go in a fenced block tagged `steps`:\n```steps\ns = socket(AF_INET, SOCK_STREAM)\n```"))
         }
-        let doc = Document(path: path, lines: lines, frontMatter: frontMatter.map { ($0.0, $0.1, $0.2) }, blocks: blocks)
+        var doc = Document(path: path, lines: lines, frontMatter: frontMatter.map { ($0.0, $0.1, $0.2) }, blocks: blocks)
+        doc.illustrations = illustrations
         return Result(document: doc, diagnostics: diagnostics)
     }
 }

@@ -23,20 +23,139 @@ struct StepParser {
     mutating func advance() -> Token { let t = tokens[pos]; if pos < tokens.count - 1 { pos += 1 }; return t }
     func isPunct(_ p: String) -> Bool { if case .punct(let q) = current.kind { return q == p }; return false }
 
+    /// A `with` block being read: its socket is closed when the block ends, as Python's does.
+    struct OpenWith {
+        var column: Int
+        var name: String
+        var line: Int
+        var nameLocation: SourceLocation
+        var hasBody = false
+    }
+
     mutating func parseSteps() -> [Step] {
         var steps: [Step] = []
+        var withs: [OpenWith] = []
+        func closeWiths(atColumn column: Int?) {
+            while let top = withs.last, column.map({ $0 <= top.column }) ?? true {
+                withs.removeLast()
+                if !top.hasBody {
+                    diagnostics.append(Diagnostic(at: top.nameLocation, length: top.name.count, "the `with` block on line \(top.line) has no steps",
+                        help: "write its steps on the next lines, indented more than `with` (Python raises IndentationError)"))
+                }
+                steps.append(closeStep(top))
+            }
+        }
         while current.kind != .end {
             if current.kind == .newline { _ = advance(); continue }
-            let startLine = current.location.line
+            let column = current.location.column
+            closeWiths(atColumn: column)
+            if !withs.isEmpty { withs[withs.count - 1].hasBody = true }
             do {
-                steps.append(try parseStep())
+                if case .name(let word) = current.kind, word == "import" || word == "from", isStatement(word) {
+                    try parseImport()
+                } else if case .name("with") = current.kind, isStatement("with") {
+                    let (step, open) = try parseWith()
+                    if let step { steps.append(step) }
+                    withs.append(open)
+                } else {
+                    steps.append(try parseStep())
+                }
             } catch let e as ParseError {
                 diagnostics.append(e.diagnostic)
                 while current.kind != .newline && current.kind != .end { _ = advance() }
             } catch {}
-            _ = startLine
         }
+        closeWiths(atColumn: nil)
         return steps
+    }
+
+    /// True when the keyword starts a statement (`import socket`), not a name (`with.close()`).
+    func isStatement(_ word: String) -> Bool {
+        guard pos + 1 < tokens.count else { return false }
+        if case .name = tokens[pos + 1].kind { return true }
+        if word == "with", case .punct("(") = tokens[pos + 1].kind { return true }
+        return false
+    }
+
+    /// `import socket`, `import socket, select`, `from socket import *`: every name of the socket
+    /// module (and `select`) is always there, so these lines are accepted and do nothing.
+    mutating func parseImport() throws {
+        let keyword = advance()
+        var modules: [Token] = []
+        if case .name("from") = keyword.kind {
+            guard case .name = current.kind else { throw ParseError(diagnostic: unexpected(expected: "a module name")) }
+            modules.append(advance())
+            guard case .name("import") = current.kind else { throw ParseError(diagnostic: unexpected(expected: "`import`")) }
+            _ = advance()
+            while current.kind != .newline && current.kind != .end { _ = advance() }
+        } else {
+            while current.kind != .newline && current.kind != .end {
+                guard case .name = current.kind else { throw ParseError(diagnostic: unexpected(expected: "a module name")) }
+                modules.append(advance())
+                if case .name("as") = current.kind {
+                    throw ParseError(diagnostic: Diagnostic(at: current.location, length: 2, "`import … as` is not supported in steps",
+                        help: "write `import socket`: steps call `socket(...)` and `socket.socket(...)` by those names"))
+                }
+                if isPunct(",") { _ = advance() } else { break }
+            }
+        }
+        for m in modules {
+            guard case .name(let name) = m.kind, name != "socket", name != "select" else { continue }
+            throw ParseError(diagnostic: Diagnostic(at: m.location, length: m.length, "there is no module `\(name)` in steps: sockstep runs the socket module's calls only",
+                help: "remove this line; `import socket` (and `select`) may stay, though every name of the socket module is always there"))
+        }
+        if current.kind != .newline && current.kind != .end { throw ParseError(diagnostic: unexpected(expected: "the end of the line")) }
+        _ = advance()
+    }
+
+    /// `with socket(AF_INET, SOCK_STREAM) as s:` is the step `s = socket(...)`; `with conn:` makes no
+    /// step. Either way the block's indented steps follow, and where the block ends Python closes
+    /// the socket: a `s.close()` step of its own.
+    mutating func parseWith() throws -> (Step?, OpenWith) {
+        let withToken = advance()
+        let exprStart = pos
+        let expr = try parseExpr()
+        var name: String
+        var nameLocation: SourceLocation
+        var step: Step?
+        if case .name("as") = current.kind {
+            _ = advance()
+            guard case .name(let n) = current.kind else {
+                throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected one name after `as`",
+                    help: "write `with socket(AF_INET, SOCK_STREAM) as s:`"))
+            }
+            name = n
+            nameLocation = current.location
+            _ = advance()
+            let source = Self.stripComment(lineText[withToken.location.line] ?? "").trimmingSpaces
+            step = Step(targets: [n], targetLocations: [nameLocation], call: Self.normalizeArguments(expr), expectation: nil, expectationLocation: nil,
+                        source: source, comment: comments[withToken.location.line], location: withToken.location, section: section)
+        } else if case .name(let n) = expr.expr {
+            name = n
+            nameLocation = tokens[exprStart].location
+        } else {
+            throw ParseError(diagnostic: Diagnostic(at: expr.location, length: expr.length, "a `with` block needs a name for its socket",
+                help: "write `with socket(AF_INET, SOCK_STREAM) as s:` (or `with conn:` for a socket that has a name)"))
+        }
+        guard isPunct(":") else {
+            throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "expected `:` at the end of the `with` line",
+                help: "write `with socket(AF_INET, SOCK_STREAM) as \(name):`, then the block's steps on the next lines, indented"))
+        }
+        _ = advance()
+        if current.kind != .newline && current.kind != .end {
+            throw ParseError(diagnostic: Diagnostic(at: current.location, length: current.length, "the steps of a `with` block go on the next lines",
+                help: "end the line at `:` and write each step of the block on its own line, indented more than `with`"))
+        }
+        _ = advance()
+        return (step, OpenWith(column: withToken.location.column, name: name, line: withToken.location.line, nameLocation: nameLocation))
+    }
+
+    /// The close Python makes where a `with` block ends, placed at the block's name on its `with` line.
+    func closeStep(_ w: OpenWith) -> Step {
+        let receiver = Node(.name(w.name), at: w.nameLocation, length: w.name.count)
+        let call = Node(.call(Node(.attribute(receiver, "close"), at: w.nameLocation, length: w.name.count + 6), []), at: w.nameLocation, length: w.name.count + 8)
+        return Step(targets: [], targetLocations: [], call: call, expectation: nil, expectationLocation: nil, source: "\(w.name).close()",
+                    comment: "the end of the `with` block on line \(w.line): Python closes `\(w.name)`", location: w.nameLocation, section: section)
     }
 
     mutating func expect(_ p: String, _ what: String) throws {
@@ -92,7 +211,17 @@ struct StepParser {
             }
             _ = advance()
         }
-        let call = Self.normalizeArguments(try parseExpr())
+        var call = Self.normalizeArguments(try parseExpr())
+        if targets.count > 1, isPunct(",") {
+            // `HOST, PORT = "127.0.0.1", 0`: a tuple without parentheses, as Python allows.
+            var items = [call]
+            while isPunct(",") {
+                _ = advance()
+                if current.kind == .newline || current.kind == .end { break }
+                items.append(try parseExpr())
+            }
+            call = Node(.tuple(items), at: call.location, length: span(call, items[items.count - 1]))
+        }
         var expectation: Expectation?
         var expectationLocation: SourceLocation?
         if isPunct("->") {
@@ -327,7 +456,15 @@ struct StepParser {
                 _ = advance()
                 guard case .name(let attr) = current.kind else { throw ParseError(diagnostic: unexpected(expected: "a name after `.`")) }
                 let t = advance()
-                node = Node(.attribute(node, attr), at: node.location, length: t.location.column + t.length - node.location.column)
+                let length = t.location.column + t.length - node.location.column
+                // `socket.socket(...)`, `socket.AF_INET`, `select.select(...)`: the module's names,
+                // as tutorials write them, are the names steps use.
+                if case .name(let module) = node.expr, (module == "socket" && (SocketConstants.named(attr) != nil || Vocabulary.functionNames.contains(attr) && attr != "select"))
+                    || (module == "select" && attr == "select") {
+                    node = Node(.name(attr), at: node.location, length: length)
+                } else {
+                    node = Node(.attribute(node, attr), at: node.location, length: length)
+                }
             } else if isPunct("(") {
                 _ = advance()
                 var args: [Node] = []

@@ -179,7 +179,8 @@ public enum ClassroomWorkflow {
         Students see each check's result in the Actions log and the total in GitHub Classroom.
         Hidden checks are graded, but their details are not shown (the log is public to the student).
         Students can run the same grading on their own machine: `bash .github/classroom/grade.sh`.
-        Add `.sockstep/` to the template's `.gitignore`.
+        Add `.sockstep/` to the template's `.gitignore`. A student's repository is theirs, these files
+        included: compare `.github/` with the template's when a grade looks too good.
 
         """
     }

@@ -99,7 +99,7 @@ public enum GradescopeAutograder {
         #
         # AUTOGRADER_ROOT is the folder laid out like Gradescope's /autograder (the default), so the
         # autograder can be tried anywhere:
-        #   mkdir -p /tmp/ag/submission && unzip autograder.zip -d /tmp/ag/source && cp server.py /tmp/ag/submission/
+        #   mkdir -p /tmp/ag/submission && unzip autograder.zip -d /tmp/ag/source && cp \(s.example) /tmp/ag/submission/
         #   AUTOGRADER_ROOT=/tmp/ag bash /tmp/ag/source/run_autograder && cat /tmp/ag/results/results.json
         set -u
 
@@ -221,6 +221,7 @@ public enum GradescopeAutograder {
             `swift build -c release --static-swift-stdlib`, then `sockstep gradescope … --binary .build/release/sockstep`.
             """
         }
+        let why = "sockstep comes built, rather than built by `setup.sh`: that would need a Swift toolchain\n(about 1 GiB) in the image, and a download that can fail; the binary makes the build a minute."
         return """
         # Gradescope autograder: \(s.exercise.title)
 
@@ -231,7 +232,7 @@ public enum GradescopeAutograder {
         1. On Gradescope, create a **Programming Assignment** worth \(Shipment.points(s.exercise.maxScore)) (the exercise's total).
         2. Under **Configure Autograder**, choose the Ubuntu 22.04 base image (or newer) and upload this zip.
            Gradescope builds the image with `setup.sh` (a minute or so) and shows the build log.
-        3. Students upload \(s.filesInWords) (just the file\(s.command.namedFiles.count > 1 ? "s" : ""), or a folder with \(s.command.namedFiles.count > 1 ? "them" : "it") inside). Each
+        3. Students upload \(s.command.namedFiles.isEmpty ? "their program" : s.filesInWords) (just the file\(s.command.namedFiles.count > 1 ? "s" : ""), or a folder with \(s.command.namedFiles.count > 1 ? "them" : "it") inside). Each
            submission is graded in its own container with: `\(s.command.line)`
         4. Try it first with **Test Autograder** and the reference solution.
 
@@ -245,6 +246,7 @@ public enum GradescopeAutograder {
         | `sockstep` | the grader itself\(s.binary.isSelfContained ? "" : "; `lib/` holds the Swift libraries it needs") |
 
         \(binaryNote)
+        \(why)
 
         ## The checks
 
@@ -266,7 +268,7 @@ public enum GradescopeAutograder {
 
         ```sh
         mkdir -p /tmp/ag/submission && unzip autograder.zip -d /tmp/ag/source
-        cp server.py /tmp/ag/submission/            # a student's program
+        cp \(s.example) /tmp/ag/submission/            # a student's program
         AUTOGRADER_ROOT=/tmp/ag bash /tmp/ag/source/run_autograder
         cat /tmp/ag/results/results.json
         ```

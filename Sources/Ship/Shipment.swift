@@ -60,9 +60,16 @@ public struct Shipment: Sendable {
     /// A shell comment line with no line breaks in it.
     static func comment(_ s: String) -> String { s.split(whereSeparator: \.isNewline).joined(separator: " ") }
 
+    /// A file to copy into a submission, for the README's examples.
+    var example: String { command.namedFiles.map(ProgramCommand.shellQuoted).joined(separator: " ").nonEmpty ?? "PROGRAM" }
+
     /// What a student must upload or push, in words: "server.py" or "your program".
     var filesInWords: String {
         let files = command.namedFiles
         return files.isEmpty ? "your program" : files.map { "`\($0)`" }.joined(separator: " and ")
     }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -27,9 +27,9 @@ public struct CapturedFrame: Sendable, Hashable {
 public final class PacketCapture {
     public let fd: Int32
     /// Bytes kept of each frame: headers and the start of the payload.
-    public let snapLength: Int
+    public private(set) var snapLength: Int
     private var buffer: [UInt8]
-    private var closed = false
+    private(set) var closed = false
 
     static let AF_PACKET: Int32 = 17
     static let ETH_P_ALL: UInt16 = 0x0003
@@ -65,9 +65,8 @@ public final class PacketCapture {
         let index = if_nametoindex(interface)
         guard index != 0 else { return .failure(Errno(rawValue: errno)) }
         let type = Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        // Protocol 0: the socket receives nothing until bind names ETH_P_ALL and the interface. A
-        // socket opened with ETH_P_ALL is hooked at once, and bind must unhook it first, waiting for
-        // an RCU grace period (synchronize_net): 5 to 20 ms of every run, the largest part of it.
+        // Protocol 0 at first, so that bind below registers the tap once: binding a socket that
+        // already taps the device would wait for an RCU grace period (10-20 ms) to unhook it.
         let fd = Glibc.socket(AF_PACKET, type, 0)
         guard fd >= 0 else { return .failure(Errno(rawValue: errno)) }
         var one: Int32 = 1
@@ -139,5 +138,46 @@ public final class PacketCapture {
         guard !closed else { return }
         closed = true
         _ = Glibc.close(fd)
+    }
+}
+
+extension PacketCapture {
+    /// Captures runs gave back, ready for the next run. Closing a packet socket waits for an RCU
+    /// grace period (10-20 ms measured here), so a process keeps its captures instead, one per run
+    /// in progress at the same time; the kernel closes them when the process ends.
+    nonisolated(unsafe) private static var pool: [PacketCapture] = []
+    nonisolated(unsafe) private static let poolLock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
+
+    /// A capture for a new run: one an earlier run gave back (its queue emptied and its drop count
+    /// reset, so nothing of that run is seen), or a new one.
+    public static func acquire(snapLength: Int = 1024) -> Result<PacketCapture, Errno> {
+        pthread_mutex_lock(poolLock)
+        let reused = pool.popLast()
+        pthread_mutex_unlock(poolLock)
+        guard let c = reused else { return open(snapLength: snapLength) }
+        c.snapLength = max(64, snapLength)
+        var discarded: [CapturedFrame] = []
+        c.drain(keep: { _ in false }, into: &discarded)
+        _ = c.dropped()
+        return .success(c)
+    }
+
+    /// Gives the capture back for the next run of this process (see `acquire`).
+    public func recycle() {
+        guard !closed else { return }
+        pthread_mutex_lock(PacketCapture.poolLock)
+        PacketCapture.pool.append(self)
+        pthread_mutex_unlock(PacketCapture.poolLock)
+    }
+
+    /// Captures waiting in the pool (tests).
+    public static var pooled: Int {
+        pthread_mutex_lock(poolLock)
+        defer { pthread_mutex_unlock(poolLock) }
+        return pool.count
     }
 }

@@ -31,12 +31,24 @@ public struct IO {
     /// One line of input without its newline, nil at the end of input (learn mode and the shell).
     public var readLine: () -> String? = { Swift.readLine(strippingNewline: true) }
     public var stdinIsTerminal: Bool = Console.isTerminal(0)
+    /// The terminal's width, asked each time (a window can be resized); nil when stdout is no terminal.
+    public var columns: () -> Int? = { Terminal.columns(1) }
 
     public static func standard() -> IO {
         IO(out: { s in Console.write(1, s) },
            err: { s in Console.write(2, s) },
            environment: Console.environment(),
            stdoutIsTerminal: Console.isTerminal(1), stderrIsTerminal: Console.isTerminal(2))
+    }
+
+    /// The columns output is laid out for: `COLUMNS` when it is set (a script or a test can ask for
+    /// a width), else the terminal's own width (TIOCGWINSZ on stdout), else 80. Output that goes to
+    /// a pipe or a file is therefore the same on every machine, whatever window started it, and
+    /// reads well in an 80-column editor or log; at least 40 columns.
+    public var width: Int {
+        if let c = environment["COLUMNS"].flatMap({ Int($0.filter { $0 != " " }) }), c > 0 { return max(40, c) }
+        if stdoutIsTerminal, let c = columns() { return max(40, c) }
+        return 80
     }
 
     /// Colour only on a terminal, never with NO_COLOR; ASCII unless the locale is UTF-8 (or unset,
@@ -114,12 +126,13 @@ public enum CLI {
         the value, the error, the call that would block, the kernel's TCP state.
 
         Start here:
-          sockstep learn                                follow the course, one step at a time
-          sockstep run lessons/01-sockets-addresses-ports.md   run the first lesson, every step explained
-          sockstep run lessons                          run the whole course
-          sockstep shell                                type steps yourself, each one run and explained
-          sockstep explain ECONNREFUSED                 what an error means, and what to do
-          sockstep check my-lesson.md                   check a lesson you wrote
+          sockstep learn                  follow the course, one step at a time
+          sockstep run lessons/01-sockets-addresses-ports.md
+                                          run the first lesson, every step explained
+          sockstep run lessons            run the whole course
+          sockstep shell                  type steps yourself, each run and explained
+          sockstep explain ECONNREFUSED   what an error means, and what to do
+          sockstep check my-lesson.md     check a lesson you wrote
 
         See 'sockstep --help' for every command.
 
@@ -128,8 +141,8 @@ public enum CLI {
 
     static var help: String {
         var s = """
-        OVERVIEW: A teaching playground for socket programming: lessons whose steps run on real
-        loopback sockets, with every result explained.
+        OVERVIEW: A teaching playground for socket programming: lessons whose steps run
+        on real loopback sockets, with every result explained.
 
         USAGE: sockstep <command> [options]
 
@@ -137,7 +150,9 @@ public enum CLI {
 
         """
         let width = (commands.map { $0.name.count }.max() ?? 8) + 2
-        for c in commands { s += "  " + c.name.padded(to: width) + c.summary + "\n" }
+        // Fits 80 columns: a long summary goes on under itself.
+        let hanging = String(repeating: " ", count: width + 2)
+        for c in commands { s += "  " + c.name.padded(to: width) + Columns.wrap(c.summary, width: 78 - width, indent: hanging) + "\n" }
         s += """
 
         OPTIONS:

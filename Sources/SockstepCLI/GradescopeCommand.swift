@@ -45,15 +45,15 @@ public enum GradescopeCommand: Command {
         case .failure(let exit): return exit.code
         }
         let output = parsed.options["output"] ?? "autograder.zip"
+        if let why = Shipping.unwritable(output) {
+            let help = why == "it is a folder" ? "Give the zip's file name: --output \(output.hasSuffix("/") ? output : output + "/")autograder.zip" : "Write it somewhere else: --output path/to/autograder.zip"
+            io.err("Error: the autograder cannot be written to \(output): \(why)\n\(help)\n")
+            return ExitCode.unusable
+        }
         for w in shipment.binary.warnings(target: "Gradescope's Ubuntu 22.04 image", targetGlibc: SockstepBinary.gradescopeGlibc) { io.err(w + "\n") }
         let bytes: [UInt8]
         do { bytes = try GradescopeAutograder.zip(shipment, modified: Date().timeIntervalSince1970) } catch {
             io.err("Error: the autograder could not be made: \(error)\n")
-            return ExitCode.unusable
-        }
-        var isDirectory = false
-        if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory {
-            io.err("Error: the autograder could not be written to \(output): it is a folder\nGive the zip's file name: --output \(output.hasSuffix("/") ? output : output + "/")autograder.zip\n")
             return ExitCode.unusable
         }
         do { try Shipping.write(bytes, to: output, mode: 0o644) } catch {

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Render
 
 /// `sockstep lessons`: the course, with ✓ for the lessons finished.
 public enum LessonsCommand: Command {
@@ -41,7 +42,7 @@ public enum LessonsCommand: Command {
         let progress = store.load(warn: io.err)
         let next = LearnCommand.continueWith(library, progress)
         let done = library.lessons.filter { progress.isFinished($0.file) }.count
-        io.out(style.bold("The course") + " (\(library.directory)): \(done) of \(library.lessons.count) finished\n\n")
+        io.out(Columns.wrap(style.bold("The course") + " (\(library.directory)): \(done) of \(library.lessons.count) finished", width: min(io.width, Columns.proseLimit), indent: "") + "\n\n")
         let width = String(library.lessons.last!.number).count
         for l in library.lessons {
             let mark = progress.isFinished(l.file) ? style.green(style.check) : (style.unicode ? " " : "  ")
@@ -49,11 +50,15 @@ public enum LessonsCommand: Command {
             let num = String(repeating: " ", count: max(0, width - String(l.number).count)) + String(l.number)
             var line = " \(mark) \(arrow) \(num)  \(style.bold(l.title))"
             if let step = progress.lessons[l.file]?.step, step > 0, !progress.isFinished(l.file) { line += style.dim("  (stopped after step \(step))") }
+            if let state = progress.lessons[l.file], state.predicted > 0 { line += style.dim("  (predicted \(state.predictedRight) of \(state.predicted) right)") }
             io.out(line + "\n")
-            if let s = l.summary { io.out("        " + String(repeating: " ", count: width) + style.dim(s) + "\n") }
+            if let s = l.summary {
+                let indent = "        " + String(repeating: " ", count: width)
+                io.out(indent + style.dim(Columns.wrap(s, width: max(30, min(io.width, Columns.proseLimit) - indent.count), indent: indent)) + "\n")
+            }
         }
         if let n = next {
-            io.out("\nContinue with `sockstep learn` (lesson \(n.number)), or open any lesson with `sockstep learn N`.\n")
+            io.out("\n" + Columns.wrap("Continue with `sockstep learn` (lesson \(n.number)), or open any lesson with `sockstep learn N`.", width: min(io.width, Columns.proseLimit), indent: "") + "\n")
         } else {
             io.out("\nYou finished the course. Open any lesson again with `sockstep learn N`, or try `sockstep shell`.\n")
         }

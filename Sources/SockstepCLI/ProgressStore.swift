@@ -12,6 +12,12 @@ struct Progress: Codable, Equatable {
         /// Steps run so far in the lesson (the next one to run is `step + 1`).
         var step: Int = 0
         var finished: Bool = false
+        /// Predict mode: for each step predicted (its number), whether the guess was right. Absent
+        /// in files written before predict mode existed, which still load.
+        var predictions: [String: Bool]? = nil
+
+        var predictedRight: Int { predictions?.values.filter { $0 }.count ?? 0 }
+        var predicted: Int { predictions?.count ?? 0 }
     }
     var version = 1
     /// The lesson the learner is in (its file name).

@@ -76,6 +76,7 @@ public enum RunCommand: Command {
         var options = TerminalRenderer.Options()
         options.quiet = parsed.flags.contains("quiet")
         options.table = parsed.flags.contains("table")
+        options.width = io.width
         options.packets = parsed.flags.contains("packets")
         let renderer = TerminalRenderer(style: style, options: options)
 
@@ -100,11 +101,10 @@ public enum RunCommand: Command {
                 continue
             }
             if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
-            // Closing the capture's packet socket waits for an RCU grace period (synchronize_net:
-            // 5 to 15 ms, most of a short run). With --quiet nobody reads the packets, so the capture
-            // is made only where it decides a verdict (a `=>` expectation) or is asked for.
+            // The capture only where something shows or checks it: opening it is cheap, but each
+            // process pays a grace period of the kernel (10-20 ms) for its packet socket at exit.
             var runOptions = RunOptions()
-            runOptions.capture = !options.quiet || json || diagram || htmlPath != nil || pcapPath != nil || options.packets
+            runOptions.capture = options.packets || diagram || json || htmlPath != nil || pcapPath != nil
                 || doc.steps.contains { $0.packets != nil }
             let result = Runner.run(doc, options: runOptions) { event in
                 if json { io.out(JSONLinesRenderer.step(event, path: path) + "\n") } else { io.out(renderer.render(event)) }
@@ -139,9 +139,6 @@ public enum RunCommand: Command {
 }
 
 extension IO {
-    /// Diagrams fit 80 columns, or the terminal's width when COLUMNS says it is narrower (at least 40).
-    var terminalWidth: Int {
-        guard let c = environment["COLUMNS"].flatMap({ Int($0) }), c >= 40 else { return 80 }
-        return min(c, 80)
-    }
+    /// Diagrams fit 80 columns, or the terminal's width when it is narrower (at least 40).
+    var terminalWidth: Int { min(width, 80) }
 }

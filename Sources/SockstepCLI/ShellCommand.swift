@@ -29,6 +29,11 @@ public enum ShellCommand: Command {
       :reset             Close every socket and start afresh.
       :quit              Leave (so does the end of input, or Ctrl-D).
 
+    LINE EDITING (on a terminal): ← → Home End, Backspace Delete, Ctrl-A/E start/end,
+    Ctrl-K/U erase to the end/start, Ctrl-W the word before; ↑ ↓ the history (kept in
+    $XDG_STATE_HOME/sockstep/shell_history); Ctrl-L clears the screen, Ctrl-C drops the line,
+    Ctrl-D on an empty line leaves.
+
     OPTIONS:
       -p, --packets      Show the captured packets under every step.
       --ascii            Use plain ASCII marks instead of ✓ and ✗.
@@ -58,9 +63,21 @@ final class Shell {
 
     let io: IO
     let style: Style
-    let renderer: TerminalRenderer
+    /// Show the captured packets under every step (`--packets`).
+    let packets: Bool
+    /// Laid out for the terminal's width at each step (the window may have been resized).
+    var renderer: TerminalRenderer {
+        var options = TerminalRenderer.Options()
+        options.table = true
+        options.stopsOnUnexpected = false
+        options.width = io.width
+        options.packets = packets
+        return TerminalRenderer(style: style, options: options)
+    }
     var session = Session()
     var checker = CheckerState()
+    /// `PORT = 0` typed earlier: later lines use its value, as in a lesson.
+    var namedValues: [String: Node] = [:]
     var recorded: [Recorded] = []
     /// The events since the last :reset, for :packets.
     var events: [Event] = []
@@ -72,23 +89,26 @@ final class Shell {
     init(io: IO, style: Style, packets: Bool = false) {
         self.io = io
         self.style = style
-        var options = TerminalRenderer.Options()
-        options.table = true
-        options.stopsOnUnexpected = false
-        options.packets = packets
-        renderer = TerminalRenderer(style: style, options: options)
+        self.packets = packets
     }
 
     deinit { session.finish() }
 
     func run() -> Int32 {
-        io.out(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.\n")
+        io.out(Columns.wrap(style.bold("sockstep shell") + " — type a step, e.g. `s = socket(AF_INET, SOCK_STREAM)`. :help for commands, :quit to leave.",
+                            width: min(io.width, Columns.proseLimit), indent: "") + "\n")
+        // On a terminal, a line editor with history; from a pipe, a line at a time as always.
+        let reader = TerminalLineReader(io: io, historyFile: ProgressStore(environment: io.environment).directory + "/shell_history")
         while true {
-            io.out(style.cyan("sockstep> "))
-            guard let raw = io.readLine() else {
-                io.out("\n")
-                break
+            let raw: String?
+            if let reader {
+                raw = reader.readLine(prompt: style.cyan("sockstep> "), width: { self.io.width })
+            } else {
+                io.out(style.cyan("sockstep> "))
+                raw = io.readLine()
+                if raw == nil { io.out("\n") }
             }
+            guard let raw else { break }
             if !io.stdinIsTerminal { io.out(raw + "\n") }
             lineNumber += 1
             let line = raw.trimmingWhitespace
@@ -100,6 +120,7 @@ final class Shell {
             }
             step(line)
         }
+        reader?.finish()
         session.finish()
         io.out("Bye: every socket of the session is closed.\n")
         return ExitCode.ok
@@ -113,18 +134,19 @@ final class Shell {
         switch name {
         case ":help", ":h", ":?":
             io.out("""
-            Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`, `s.bind(("127.0.0.1", 0))`,
-            `c.connect(s.address)`, `conn.recv(1024) -> blocks`. Commands:
+            Type a step as in a lesson: `s = socket(AF_INET, SOCK_STREAM)`,
+            `s.bind(("127.0.0.1", 0))`, `c.connect(s.address)`, `conn.recv(1024) -> blocks`.
+            Commands:
               :table             the socket table
               :packets           the packets the steps so far sent, as captured
-              :explain <name>    an errno (ECONNRESET), a call (listen) or a TCP state (TIME_WAIT)
-              :save <file>       write the steps so far as a lesson (`sockstep run <file>` replays it)
+              :explain <name>    an errno (ECONNRESET), a call (listen), a state (TIME_WAIT)
+              :save <file>       write the steps so far as a lesson for `sockstep run`
               :reset             close every socket and start afresh
               :quit              leave (or the end of input)
 
             """)
         case ":table", ":t":
-            io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style) + "\n")
+            io.out(SocketTableRenderer.render(session.snapshot(), indent: "  ", style: style, width: io.width) + "\n")
         case ":packets", ":p":
             io.out(PacketsKey.text(events, style: style))
         case ":explain", ":e":
@@ -139,6 +161,7 @@ final class Shell {
             session.finish()
             session = Session()
             checker = CheckerState()
+            namedValues = [:]
             recorded = []
             events = []
             stepNumber = 0
@@ -154,6 +177,13 @@ final class Shell {
 
     /// Parses, checks and runs one typed step.
     func step(_ line: String) {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        if words.first == "with", line.trimmingWhitespace.hasSuffix(":") {
+            io.err("error: the shell runs one line at a time, so it cannot take a `with` block\n")
+            io.err("  = help: type `s = socket(AF_INET, SOCK_STREAM)` now, and `s.close()` when you are done: that close is what the end of the block does\n")
+            io.err(style.dim("not run; the session goes on") + "\n")
+            return
+        }
         let parsed = DocumentParser.parse(text: "```steps\n\(line)\n```\n", path: "shell")
         // The step is on line 2 of that little document; show it as the line typed.
         func relocated(_ d: Diagnostic) -> Diagnostic {
@@ -163,7 +193,11 @@ final class Shell {
         }
         let errStyle = io.style(forStdout: false)
         var diagnostics = parsed.diagnostics.filter { $0.location.line == 2 || $0.severity == .error && $0.message != "no steps block in this file" }
-        var steps = parsed.document?.steps ?? []
+        var steps = NamedValues.apply(parsed.document?.steps ?? [], known: &namedValues)
+        if diagnostics.isEmpty, steps.isEmpty, words.first == "import" || words.first == "from" {
+            io.out(style.dim("accepted: every name of the socket module is always there, so an import makes no step") + "\n")
+            return
+        }
         // The checker remembers where a name was made or closed ("closed on line 3"): give it the
         // line as typed, not the line inside the little document above.
         for i in steps.indices { steps[i].location.line = lineNumber }

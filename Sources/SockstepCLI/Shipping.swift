@@ -2,6 +2,7 @@ import FoundationEssentials
 import Grader
 import Render
 import Ship
+import Sockets
 
 /// What `sockstep gradescope` and `sockstep classroom` share: the exercise checked as `grade`
 /// checks it, the program's command, and the sockstep binary that goes along.
@@ -34,7 +35,7 @@ enum Shipping {
         }
         let program: ProgramCommand
         do { program = try ProgramCommand.parse(line) } catch {
-            return .failure(Exit(usageError("--command \(ProgramCommand.shellQuoted(line)): \(error); write it as a shell would read it, like --command 'python3 server.py'", command: command, io: io)))
+            return .failure(Exit(usageError("--command `\(line)`: \(error); write it as a shell would read it, like --command 'python3 server.py'", command: command, io: io)))
         }
 
         let loaded = ExerciseLoader.load(path: exercisePath)
@@ -67,15 +68,30 @@ enum Shipping {
         init(_ code: Int32) { self.code = code }
     }
 
-    /// The reason a write failed, in words (`Permission denied`, `No such file or directory`).
+    /// Why a file cannot be written at `path`, said before anything is made (nil: it can be).
+    static func unwritable(_ path: String) -> String? {
+        let fm = FileManager.default
+        var isDirectory = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory { return "it is a folder" }
+            return fm.isWritableFile(atPath: path) ? nil : "the file is not writable"
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard fm.fileExists(atPath: parent, isDirectory: &isDirectory) else { return "the folder \(parent) does not exist" }
+        guard isDirectory else { return "\(parent) is not a folder" }
+        return fm.isWritableFile(atPath: parent) ? nil : "the folder \(parent) is not writable"
+    }
+
+    /// The reason a write failed, in words: the system's (`No such file or directory (ENOENT)`).
     static func reason(_ error: any Error) -> String {
-        let text = "\(error)"
-        if let range = text.firstRange(ofText: "NSUnderlyingError"), !range.isEmpty { return text }
-        return text
+        let posix = (error as? POSIXError) ?? ((error as? CocoaError)?.underlying as? POSIXError)
+        guard let code = posix?.code.rawValue else { return "\(error)" }
+        let e = Errno(rawValue: code)
+        return "\(e.message) (\(e.name))"
     }
 
     static func write(_ bytes: [UInt8], to path: String, mode: UInt16) throws {
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)   // never half a zip
         try FileManager.default.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: path)
     }
 }

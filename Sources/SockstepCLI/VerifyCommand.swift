@@ -92,6 +92,7 @@ public enum VerifyCommand: Command {
         }
         var options = TerminalRenderer.Options()
         options.quiet = true
+        options.width = io.width
         let renderer = TerminalRenderer(style: style, options: options)
         let result = Runner.run(doc)
         if result.passed {

@@ -17,6 +17,10 @@ import Runner
 import ScenarioFormat
 import Sockets
 
+// First, while the process has one thread: the private network `sockstep run` enters, so that the
+// in-process figures include the capture as the command does (`--no-private-network` to leave it).
+if !CommandLine.arguments.contains("--no-private-network") { PrivateNetwork.enter() }
+
 struct Settings {
     var runs = 9
     var quick = false
@@ -35,6 +39,7 @@ while !argv.isEmpty {
     let a = argv.removeFirst()
     switch a {
     case "--quick": settings.quick = true; settings.runs = 3
+    case "--no-private-network": break
     case "--runs": settings.runs = max(1, Int(argv.isEmpty ? "" : argv.removeFirst()) ?? 9)
     case "--sockstep": settings.sockstep = argv.isEmpty ? settings.sockstep : argv.removeFirst()
     case "--python": settings.python = argv.isEmpty ? settings.python : argv.removeFirst()
@@ -94,9 +99,10 @@ func expand(_ paths: [String]) -> [String] {
 
 /// One in-process run of a document as `sockstep run` does it: run, explain and render every step.
 /// Returns (seconds, seconds spent in steps that deliberately wait for a timeout, verdicts).
-func runInProcess(_ doc: Document, snapshots: Bool = true, render: Bool = true) -> (Double, Double, [String]) {
+func runInProcess(_ doc: Document, snapshots: Bool = true, render: Bool = true, capture: Bool = true) -> (Double, Double, [String]) {
     var options = RunOptions()
     options.snapshots = snapshots
+    options.capture = capture
     let renderer = TerminalRenderer(style: .plain)
     var sink = 0
     let start = MonotonicInstant.now()
@@ -393,6 +399,30 @@ if haveBinary, havePython, FileManager.default.fileExists(atPath: exercise), Fil
 }
 
 func mib(_ kib: Int) -> String { kib == 0 ? "-" : Format.fixed(Double(kib) / 1024, 1) }
+
+// The private network and the capture: what they add to one run, in the process (the packet
+// socket, a drain after every step, decoding) and as a command (unshare, the uid/gid maps, lo up).
+var captureOff = Double.nan, captureOn = Double.nan, netnsOff = Double.nan, netnsOn = Double.nan
+let networkLesson = documents.first { $0.0.hasSuffix("02-first-tcp-conversation.md") } ?? documents.first
+if let (path, doc) = networkLesson {
+    var off: [Double] = [], on: [Double] = []
+    for _ in 0..<max(runs, 9) {
+        let (a, aw, _) = runInProcess(doc, capture: false); off.append(a - aw)
+        let (b, bw, _) = runInProcess(doc, capture: true); on.append(b - bw)
+    }
+    captureOff = median(off)
+    captureOn = median(on)
+    if haveBinary {
+        var offCmd: [Double] = [], onCmd: [Double] = []
+        for _ in 0..<max(runs, 9) {
+            offCmd.append(Spawn.run([settings.sockstep, "run", "--quiet", path], environment: ["SOCKSTEP_NETNS": "off"]).seconds)
+            onCmd.append(Spawn.run([settings.sockstep, "run", "--quiet", path]).seconds)
+        }
+        netnsOff = median(offCmd)
+        netnsOn = median(onCmd)
+    }
+}
+
 let typical = median(measured.map(\.run))
 let typicalCommand = median(measured.map(\.command))
 let stepRatios = measured.compactMap { f -> Double? in f.pyBare.isNaN ? nil : (f.run - f.inFlight) / f.pyBare }
@@ -413,6 +443,9 @@ if grading.isEmpty { print("  not measured: needs the grade command, \(exercise)
 for g in grading {
     print("  --jobs \(g.jobs)                        \(pad(Format.fixed(g.seconds, 2), 8)) s    \(Format.fixed(Double(submissionCount) / g.seconds, 1)) submissions per second\(g.status == 0 ? "" : "  (exit status \(g.status): not every submission passed)")")
 }
+print("Private network and capture (\(networkLesson.map { Path.lastComponent($0.0) } ?? "-"), per run; this process: \(PrivateNetwork.status.isEntered ? "in its private network" : "no private network: \(PrivateNetwork.status.reason ?? "not entered")"))")
+print("  in the process, capture off/on \(pad(ms(captureOff), 8)) / \(ms(captureOn)) ms   (+\(ms(captureOn - captureOff)) ms: the packet socket, a drain per step, decoding)")
+print("  as a command, SOCKSTEP_NETNS=off/default \(pad(ms(netnsOff), 6)) / \(ms(netnsOn)) ms   (+\(ms(netnsOn - netnsOff)) ms: unshare, uid/gid maps, lo up, the capture)")
 print("Peak memory")
 print("  this process (VmHWM)           \(pad(String(Spawn.peakMemoryKiB() / 1024), 8)) MiB  (every lesson \(runs * 3 + 1) times in one process)")
 let lessonRSS = measured.map(\.commandRSS).max() ?? 0
@@ -445,6 +478,7 @@ if let g = grading.last {
     print("  \(verdict(under(fifty, 5))) 50 Python reference submissions graded in under 5 s: \(Format.fixed(fifty, 2)) s with --jobs \(g.jobs)")
 }
 let allPassed = figures.allSatisfy { $0.passed && $0.stable && $0.note.isEmpty } && grading.allSatisfy { $0.status == 0 }
+print("  \(verdict(under(netnsOn - netnsOff, 0.002))) the private network and the capture add under 2 ms per run: +\(ms(netnsOn - netnsOff)) ms as a command, +\(ms(captureOn - captureOff)) ms of it in the process")
 print("  \(verdict(allPassed)) every step of every run as expected, the same verdicts every run")
 try? FileManager.default.removeItem(atPath: baselineDir)
 exit(allPassed ? 0 : 1)

@@ -22,6 +22,8 @@ struct Binary {
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")
+        // The width output is laid out for comes from COLUMNS: a test sets it, never the caller's shell.
+        env.removeValue(forKey: "COLUMNS")
         for (k, v) in environment { env[k] = v }
         p.environment = env
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
@@ -53,4 +55,10 @@ struct Binary {
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
+}
+
+extension Binary.Output {
+    /// stdout with every run of spaces and line breaks as one space: prose wraps at the width
+    /// (80 columns in a pipe), so a sentence is compared without its line breaks.
+    var words: String { stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 }

@@ -64,7 +64,7 @@ struct LearnEndToEndTests {
         #expect(r.stdout.contains("name    fd"))           // the socket table
         #expect(r.stdout.contains("hint: port 0: the kernel picks"))
         #expect(r.stdout.contains("Lesson hint: a server must be listening"))
-        #expect(r.stdout.contains("Bye. Your place is saved: `sockstep learn` continues with lesson 1, after step 2."))
+        #expect(r.words.contains("Bye. Your place is saved: `sockstep learn` continues with lesson 1, after step 2."))
         let saved = try String(contentsOfFile: c.progressFile, encoding: .utf8)
         #expect(saved.contains("\"step\" : 2"))
     }
@@ -90,7 +90,7 @@ struct LearnEndToEndTests {
         #expect(r.stdout.contains("Continuing after step 3"))
         #expect(r.stdout.contains("✓ 3  server.listen(5)"))
         #expect(r.stdout.contains("step 4/7"))
-        #expect(r.stdout.contains("continues with lesson 1, after step 4"))
+        #expect(r.words.contains("continues with lesson 1, after step 4"))
     }
 
     @Test("finishing a lesson marks it ✓ in `sockstep lessons`, and `learn` goes on with the next")
@@ -238,6 +238,37 @@ struct ShellEndToEndTests {
         let replay = try c.run(["run", saved])
         #expect(replay.status == 0)
         #expect(replay.stdout.contains("PASS"))
+    }
+
+    @Test("tutorial habits in the shell: import, socket.socket, HOST/PORT across lines, a bare name; `with` says what to type instead")
+    func tutorialHabits() throws {
+        let c = try Course()
+        let saved = c.root + "/work/tutorial.md"
+        let typed = """
+        import socket
+        HOST, PORT = "127.0.0.1", 0
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((HOST, PORT))
+        with socket.socket() as t:
+        s
+        c = socket.socket()
+        c.sendall("hi".encode())
+        import os
+        :save \(saved)
+
+        """
+        let r = try c.run(["shell"], stdin: typed)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("accepted: every name of the socket module is always there, so an import makes no step"))
+        #expect(r.stdout.contains("`HOST` is '127.0.0.1', `PORT` is 0."))
+        #expect(r.stdout.contains("htons(0)"), "PORT was used as 0 on the next line")
+        #expect(r.stderr.contains("error: the shell runs one line at a time, so it cannot take a `with` block"))
+        #expect(r.stderr.contains("`s.close()` when you are done"))
+        #expect(r.stdout.contains("`s` is a socket: IPv4 SOCK_STREAM, descriptor"))
+        #expect(r.stdout.contains("<socket.socket"))
+        #expect(r.stderr.contains("error: there is no module `os` in steps"))
+        let replay = try c.run(["run", saved])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
     }
 
     @Test("end of input and :quit end the shell cleanly", arguments: ["", "s = socket(AF_INET, SOCK_STREAM)\n", ":quit\nnever = socket()\n", "exit()\n"])

@@ -34,7 +34,7 @@ struct PacketsEndToEndTests {
         let nine = try Binary.run(["run", "--packets", Self.lesson9])
         #expect(nine.status == 0, "\(nine.stdout)")
         #expect(nine.stdout.contains("hasty → chatty  [RST, ACK]"))
-        #expect(nine.stdout.contains("Captured on the wire: hasty → chatty  [RST, ACK]. Your close sent a RST because 5 bytes were"))
+        #expect(nine.words.contains("Captured on the wire: hasty → chatty [RST, ACK]. Your close sent a RST because 5 bytes were"))
     }
 
     @Test("--ascii draws the arrow with ASCII, and the diagram says its packets were captured")
@@ -107,7 +107,7 @@ struct PacketsEndToEndTests {
         #expect(r.stderr.components(separatedBy: "note: no private network for this run").count == 2)
         #expect(r.stderr.contains("the kernel refused a private network namespace (simulated by SOCKSTEP_NETNS=refuse)"))
         #expect(!r.stdout.contains("[SYN] seq="))
-        #expect(r.stdout.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here"))
+        #expect(r.words.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here"))
         #expect(r.stdout.contains("`=> [RST]` was not checked"))
         let d = try Binary.run(["run", "--quiet", "--diagram", Self.lesson2], environment: env)
         #expect(d.stdout.contains("SYN-ACK"))
@@ -181,6 +181,36 @@ struct PacketsEndToEndTests {
         let counts = outputs.map { $0.stdout.components(separatedBy: "\"from\":").count - $0.stdout.components(separatedBy: "\"flags\":[\"ACK\"]").count }
         for o in outputs { #expect(o.status == 0) }
         #expect(Set(counts).count == 1, "the same lesson captured different packets: \(counts)")
+    }
+
+    @Test("learn: the p key lists the packets of the steps so far and what their flags mean; --packets shows them under each step")
+    func learnKey() throws {
+        guard !Self.skip() else { return }
+        let state = TestScratch.root.appendingPathComponent("state-\(UUID().uuidString)").path
+        let env = ["SOCKSTEP_LESSONS": packageRoot + "/lessons", "XDG_STATE_HOME": state, "NO_COLOR": "1"]
+        // Lesson 2's first seven steps end with connect: then p.
+        let r = try Binary.run(["learn", "2"], environment: env, stdin: String(repeating: "\n", count: 8) + "p\nq\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("step 7  client.connect(server.address)"))
+        #expect(r.stdout.contains("  packets client → server  [SYN] seq=0 win=65495"))
+        #expect(r.stdout.contains("[SYN] asks to open a connection"))
+        #expect(r.stdout.contains("p packets"))
+        let shown = try Binary.run(["learn", "--packets", "2"], environment: env.merging(["XDG_STATE_HOME": state + "2"]) { $1 },
+                                   stdin: String(repeating: "\n", count: 8) + "q\n")
+        #expect(shown.stdout.contains("       packets client → server  [SYN] seq=0 win=65495"))
+    }
+
+    @Test("shell: :packets after a connect, and --packets under each step; refused, :packets says why")
+    func shellPackets() throws {
+        guard !Self.skip() else { return }
+        let steps = "s = socket(AF_INET, SOCK_STREAM)\ns.bind((\"127.0.0.1\", 0))\ns.listen(1)\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(s.address)\n"
+        let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: steps + ":packets\n:quit\n")
+        #expect(r.stdout.contains("step 5  c.connect(s.address)\n  packets c → s  [SYN] seq=0 win=65495"))
+        let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
+        #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
+        let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
+        #expect(refused.stdout.contains("No packets were captured: the kernel refused a private network namespace"))
+        #expect(refused.stderr.contains("note: no private network for this run"))
     }
 
     @Test("a graded program runs in the grader's private network (and its packets are there)")

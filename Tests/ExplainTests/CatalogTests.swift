@@ -37,13 +37,43 @@ struct CatalogTests {
         let r = Runner.run(doc)
         let x = Explainer.explain(r.events[1])
         #expect(x.summary.hasPrefix("Connection refused (ECONNREFUSED)"))
-        #expect(x.details.first?.contains("127.0.0.1:1") == true)
+        // The run knows that nothing of it is at 127.0.0.1:1, but not why: the general causes follow.
+        #expect(x.cause?.text.contains("127.0.0.1:1") == true)
+        #expect(x.details.first?.contains("no server runs there") == true)
         #expect(x.pythonException == "ConnectionRefusedError")
         #expect(x.python == "c.connect(('127.0.0.1', 1))")
         #expect(x.c == "connect(c, (struct sockaddr *)&addr, sizeof addr);")
         let made = Explainer.explain(r.events[0])
         #expect(made.c == "int c = socket(AF_INET, SOCK_STREAM, 0);")
         #expect(made.python == "c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)")
+    }
+
+    @Test("a connect's help points to the server's real port, never to port 0; bind's to port 0")
+    func connectHelp() throws {
+        let doc = try #require(DocumentParser.parse(text: """
+        # T
+        ```steps
+        c = socket(AF_INET, SOCK_STREAM)
+        c.connect(("127.0.0.1", 0)) -> ECONNREFUSED
+        c.connect(("127.0.0.1", 70000)) -> OverflowError
+        c.bind(("127.0.0.1", 70000)) -> OverflowError
+        ```
+        """, path: "t.md").document)
+        let r = Runner.run(doc)
+        #expect(r.passed, "\(r.failures.map(\.outcome))")
+        let zero = Explainer.explain(r.events[1])
+        #expect(zero.fix == "Connect to the port the server really got: `c.connect(server.address)` (or `server.getsockname()`).")
+        #expect(zero.details.contains { $0.contains("Port 0 is nobody's port") })
+        let range = Explainer.explain(r.events[2])
+        #expect(range.fix == "Use the port the server really got: `c.connect(server.address)` (or `server.getsockname()`).")
+        #expect(Explainer.explain(r.events[3]).fix?.hasPrefix("Bind to port 0") == true)
+    }
+
+    @Test("ECONNABORTED on connect names both ways an attempt ends without the kernel's wait: non-blocking, and settimeout")
+    func abortedCause() throws {
+        let cause = try #require(ErrnoCatalog.entry("ECONNABORTED")?.byCall["connect"])
+        #expect(cause.contains("settimeout") && cause.contains("non-blocking"))
+        #expect(ErrnoCatalog.entry("ECONNABORTED")?.manPages.contains("connect(2)") == true)
     }
 
     @Test("server.address is printed as getsockname() in Python")

@@ -56,6 +56,32 @@ struct DiagramTests {
         #expect(states.contains("conn CLOSE_WAIT"))
     }
 
+    @Test("closing one of two descriptors of a socket (dup) sends nothing; the last close sends the FIN")
+    func dupClose() throws {
+        let result = try Self.run("""
+        ```steps
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(5)
+        client = socket(AF_INET, SOCK_STREAM)
+        client.connect(server.address)
+        conn, addr = server.accept()
+        copy = client.dup()
+        client.close()
+        conn.recv(1024) -> blocks
+        copy.close()
+        conn.recv(1024) -> eof
+        ```
+        """)
+        #expect(result.passed)
+        let model = DiagramModel.build(events: result.events)
+        let fins = model.rows.flatMap { row in row.items.compactMap { item -> Int? in
+            if case .arrow(_, _, "FIN", _, _) = item { return row.index }
+            return nil
+        } }
+        #expect(fins == [10])
+    }
+
     @Test("the annotation decides the columns and their order")
     func annotatedColumns() throws {
         let result = try Self.run(Self.conversation)

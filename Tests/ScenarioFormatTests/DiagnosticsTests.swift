@@ -77,7 +77,7 @@ struct DiagnosticsTests {
               message: "`TCP_NODELAY` belongs to the level `IPPROTO_TCP`, not `SOL_SOCKET`", line: 4, column: 14),
         .init(name: "wrong count of names", text: lesson(server + "a, b, c = s.accept()"),
               message: "`accept` returns 2 values, but 3 names are given", line: 4, column: 1),
-        .init(name: "not a call", text: lesson(server + "s"),
+        .init(name: "not a call", text: lesson(server + "s + 1"),
               message: "a step must be a call, like `s.listen(5)`", line: 4, column: 1),
         .init(name: "equals instead of arrow", text: lesson(server + "s.recv(10) == b\"x\""),
               message: "expected the end of the step, found `==`", line: 4, column: 12),
@@ -274,5 +274,19 @@ struct ParsingTests {
         #expect(Suggest.distance("conect", "connect") == 1)
         #expect(Suggest.closest(to: "sendal", in: Vocabulary.methodNames) == "sendall")
         #expect(Suggest.closest(to: "xyzzy", in: Vocabulary.methodNames) == nil)
+    }
+}
+
+@Suite("Quoted text in messages")
+struct QuotedTextTests {
+    @Test("a long quoted step is cut to its start, a long path is kept whole to be copied")
+    func pathsStayWhole() {
+        let path = "/a/clone/in/a/deep/folder/of/the/ci/machine/scenarios/exercises/echo-server.md"
+        let d = Diagnostic(at: SourceLocation(line: 1, column: 1), "there is no exercise file at `\(path)x`", help: "did you mean `\(path)`?")
+        #expect(d.message == "there is no exercise file at `\(path)x`")
+        #expect(d.help == "did you mean `\(path)`?")
+        let code = "client.send(b\"" + String(repeating: "x", count: 100) + "\")"
+        let cut = Diagnostic(at: SourceLocation(line: 1, column: 1), "unknown call in `\(code)` and more words to pass eighty")
+        #expect(cut.message == "unknown call in `client.send(b\"xxxxxxxxxxxxxxxxxx…` and more words to pass eighty")
     }
 }
