@@ -181,7 +181,7 @@ extension Session {
             ctx.syscalls.append("close(\(fd)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
             for p in told where !p.closed {
-                _ = waitInFlight(p, [.readable, .peerClosed, .hangup, .error], seconds: options.inFlightDeadline,
+                _ = waitInFlight(p, [.peerClosed, .hangup, .error], seconds: options.inFlightDeadline,
                                  what: "`\(p.name)` to get the \(ctx.facts["close"] == "fin" || ctx.facts["close"] == "fin-last" ? "FIN" : "reset")", ctx: &ctx)
             }
             return .value(.none)
