@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // sockstep: a teaching playground for socket programming on real loopback sockets.
-// No package dependencies: the toolchain's Foundation, Dispatch, Glibc and test libraries only.
+// No package dependencies: the toolchain's FoundationEssentials, Glibc and test libraries only (the
+// product never imports Foundation: it starts in milliseconds; tests may).
 import PackageDescription
 
 let package = Package(

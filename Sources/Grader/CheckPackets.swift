@@ -16,7 +16,7 @@ public struct PacketLine: Sendable, Codable, Hashable {
         self.step = step
         from = p.from
         to = p.to
-        flags = p.segment.transport == .tcp ? p.segment.flags.names : ["UDP"]
+        flags = p.segment.transport == .tcp ? p.segment.flags.names : [p.segment.transport.rawValue]
         length = p.segment.payloadLength
         text = "\(p.from) → \(p.to)  \(p.segment.summary)"
     }

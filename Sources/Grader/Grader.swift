@@ -23,7 +23,7 @@ public struct GradeOptions: Sendable {
     public var snapshots = false
 
     public init(command: [String], directory: String? = nil, submissionDirectory: String? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = Console.environment()) {
         self.command = command
         self.directory = directory
         self.submissionDirectory = submissionDirectory

@@ -136,9 +136,21 @@ public struct DiagramModel: Sendable {
     public enum PacketSource: String, Sendable, Hashable { case inferred, captured }
     public var packetSource: PacketSource = .inferred
 
-    /// One line under the diagram, for captured packets (inferred ones are the default, unsaid).
+    /// Why the packets are inferred, when the run tried to capture them and could not.
+    public var notCapturedBecause: String?
+
+    /// One line under the diagram: captured packets, or inferred ones when a capture was wanted
+    /// (a diagram of a run that never tried, as in the golden files, says nothing).
     public var packetSourceNote: String? {
-        packetSource == .captured ? "packets as captured on the run's own loopback (sockstep run --packets lists them)" : nil
+        if packetSource == .captured { return "packets as captured on the run's own loopback (--packets lists them)" }
+        return notCapturedBecause.map { "packets inferred from the calls, not captured: \($0)" }
+    }
+
+    /// The model of a whole run, saying why its packets were not captured if they were not.
+    public static func build(_ result: RunResult, actors: ActorAnnotation?, options: Options = Options()) -> DiagramModel {
+        var model = build(events: result.events, actors: actors, options: options)
+        if model.packetSource == .inferred, case .unavailable(let why)? = result.capture?.availability { model.notCapturedBecause = why }
+        return model
     }
 
     /// "client → server: SYN": one sentence per item, for screen readers and the text table.
@@ -650,6 +662,9 @@ struct Builder {
         packets.map { p in
             let from = endActor(p.from), to = endActor(p.to)
             let s = p.segment
+            if s.transport == .icmp {
+                return .arrow(from: from, to: to, label: s.icmpDescription, detail: nil, kind: .rst)
+            }
             if s.transport == .udp {
                 return .arrow(from: from, to: to, label: value(.bytes(s.payload), limit: 24), detail: "UDP len=\(s.payloadLength)", kind: .datagram)
             }

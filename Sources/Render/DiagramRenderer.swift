@@ -35,16 +35,28 @@ public enum DiagramRenderer {
 
     /// The diagram of a whole run, with the columns its file's `actors:` front matter asks for.
     public static func render(_ result: RunResult, style: Style, width: Int = 80, normalizePorts: Bool = false) -> String {
-        render(events: result.events, style: style, width: width,
-               options: Options(actors: ActorAnnotation(document: result.document), normalizePorts: normalizePorts))
+        let model = DiagramModel.build(result, actors: ActorAnnotation(document: result.document),
+                                       options: DiagramModel.Options(normalizePorts: normalizePorts))
+        return render(model: model, style: style, width: width)
     }
 
     public static func render(model: DiagramModel, style: Style, width: Int = 80) -> String {
         guard !model.actors.isEmpty else { return style.dim("(no sockets, so nothing to draw)") + "\n" }
         var layout = TextLayout(model: model, glyphs: Glyphs(unicode: style.unicode), width: max(40, width))
-        let note = model.packetSourceNote.map { "      " + style.dim($0) + "\n" } ?? ""
+        let note = model.packetSourceNote.map { wrapNote($0, width: max(40, width)).map { "      " + style.dim($0) + "\n" }.joined() } ?? ""
         return layout.draw().map { $0.text(style) }.joined(separator: "\n") + "\n" + note
     }
+}
+
+/// The note under a diagram, in lines that fit the diagram's width after its 6-column indent.
+func wrapNote(_ text: String, width: Int) -> [String] {
+    var lines: [String] = [], line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty && line.count + 1 + word.count > width - 6 { lines.append(line); line = "" }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
 }
 
 /// The characters a diagram is drawn with.

@@ -116,7 +116,7 @@ public enum HTMLRenderer {
             }
         }
         page.diagrams += 1
-        let model = DiagramModel.build(events: result.events, actors: ActorAnnotation(document: doc))
+        let model = DiagramModel.build(result, actors: ActorAnnotation(document: doc))
         page.parts.append(diagram(model, title: "The run as a sequence diagram", id: "sd1"))
         return page.render()
     }
@@ -187,7 +187,7 @@ public enum HTMLRenderer {
         s += "<figure><div class=\"scroll\">" + SVGDiagram.render(model: model, title: title, id: id) + "</div>"
         s += "<figcaption>Columns: " + model.actors.map { a in
             "<strong>\(escape(a.name))</strong>" + (a.outside ? " (outside this run: another program, or nothing, at that address)" : a.sockets.count > 1 ? " (sockets " + a.sockets.map { escape($0) }.joined(separator: ", ") + ")" : "")
-        }.joined(separator: ", ") + ". Time goes down." + (model.packetSource == .captured ? " The packets are the ones captured on the run's own loopback." : "") + "</figcaption></figure>"
+        }.joined(separator: ", ") + ". Time goes down." + (model.packetSource == .captured ? " The packets are the ones captured on the run's own loopback." : model.notCapturedBecause.map { " The packets are inferred from the calls, not captured: " + escape($0) + "." } ?? "") + "</figcaption></figure>"
         s += "<div class=\"scroll\"><table class=\"sequence\"><caption>The same exchange, step by step</caption>"
         s += "<thead><tr><th scope=\"col\">step</th><th scope=\"col\">what happened</th></tr></thead><tbody>"
         for row in model.rows {

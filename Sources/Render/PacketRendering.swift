@@ -27,6 +27,7 @@ public enum PacketRendering {
                        ("ack", s.flags.contains(.ack) ? .int(Int(s.relativeAcknowledgment ?? s.acknowledgment)) : .null),
                        ("win", .int(s.shownWindow ?? s.window))]
         }
+        if s.transport == .icmp { fields += [("icmp_type", s.icmpType.map(JSON.int) ?? .null), ("icmp_code", s.icmpCode.map(JSON.int) ?? .null)] }
         fields += [("len", .int(s.payloadLength)), ("time_ms", .double((p.time * 1_000_000).rounded() / 1000)),
                    ("text", .string("\(p.from) → \(p.to)  \(s.summary)"))]
         return .object(fields)

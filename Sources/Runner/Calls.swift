@@ -171,11 +171,19 @@ extension Session {
                 ctx.notes.append(.text("`\(sharer.name)` still refers to this socket (a dup), so nothing is sent to the peer yet: the connection ends when `\(sharer.name)` is closed too"))
             }
             if let unread = Posix.bytesReadable(e.fd), unread > 0 { ctx.facts["unread"] = String(unread) }
+            // This close sends a FIN or a reset to a peer of this run: it is in flight until the
+            // peer's kernel has it (at once on loopback, later on a loaded machine), and the next
+            // step may read it there.
+            let told = ["fin", "fin-last", "reset", "linger-reset"].contains(ctx.facts["close"] ?? "") ? peers(of: e) : []
             let r = Posix.close(e.fd)
             e.closed = true
             e.closedLine = ctx.step.location.line
             ctx.syscalls.append("close(\(fd)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
+            for p in told where !p.closed {
+                _ = waitInFlight(p, [.peerClosed, .hangup, .error], seconds: options.inFlightDeadline,
+                                 what: "`\(p.name)` to get the \(ctx.facts["close"] == "fin" || ctx.facts["close"] == "fin-last" ? "FIN" : "reset")", ctx: &ctx)
+            }
             return .value(.none)
         case "fileno":
             return .value(.int(e.closed ? -1 : Int(fd)))

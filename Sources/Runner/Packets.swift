@@ -56,7 +56,6 @@ public struct CaptureRecord: Sendable {
 final class PacketRecorder {
     let capture: PacketCapture?
     let availability: CaptureAvailability
-    let ownNetwork: Bool
     var frames: [CapturedFrame] = []
     var keptBytes = 0
     var cut = 0
@@ -72,7 +71,6 @@ final class PacketRecorder {
         maximumFrames = options.captureMaximumPackets
         maximumBytes = options.captureMaximumBytes
         let network = PrivateNetwork.status
-        ownNetwork = network.isEntered
         guard options.capture else {
             capture = nil
             availability = .unavailable("the capture was turned off")
@@ -234,7 +232,7 @@ extension Session {
 public enum PacketMatch {
     /// Nil when they do: each item, in order, matches a later TCP segment carrying at least its flags.
     public static func mismatch(_ expected: PacketExpectation, _ packets: [Packet]) -> Mismatch? {
-        let actual = packets.isEmpty ? "no packets" : packets.map { $0.segment.transport == .tcp ? "[\($0.segment.flags.description)]" : "UDP" }.joined(separator: " ")
+        let actual = packets.isEmpty ? "no packets" : packets.map { $0.segment.transport == .tcp ? "[\($0.segment.flags.description)]" : $0.segment.transport.rawValue }.joined(separator: " ")
         if expected.items.isEmpty {
             return packets.isEmpty ? nil : Mismatch(expected: "=> none", actual: actual, markerColumn: nil,
                                                     message: "expected no packets, but the step sent \(count(packets.count)): \(actual)")

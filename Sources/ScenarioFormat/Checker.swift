@@ -207,6 +207,13 @@ struct StepChecker {
                   help: "write the bytes themselves: `b\"…\"`, or `\"…\".encode()`")
             return
         }
+        if let inner = base.methodCall {
+            // `data = conn.recv(1024).decode()`, as tutorials write it.
+            let target = step.targets.first ?? "data"
+            error(call, "`\(inner.receiver).\(inner.method)(…)` returns bytes; sockstep shows them as they are (b'…') rather than decoding them",
+                  help: "drop `.decode()`: write `\(target) = \(inner.receiver).\(inner.method)(…)`, then check the bytes with `\(target) -> b\"hello\"`")
+            return
+        }
         let what: String = { if case .name(let n) = base.expr { return "`\(n)`" }; return "this" }()
         error(call, "\(what) holds bytes from the run; sockstep shows them as they are (b'…') rather than decoding them",
               help: "compare the bytes themselves: `conn.recv(1024) -> b\"hello\"` (a `b\"…\".decode()` written in the step is fine)")
@@ -258,6 +265,14 @@ struct StepChecker {
     }
 
     mutating func unknownCall(_ name: String, node: Node, method: Bool) {
+        if name == "print", !method {
+            // Tutorials print what they receive; every step's result is shown already.
+            var marker = node
+            marker.length = name.count
+            error(marker, "`print` is not needed in steps: sockstep shows what every step returned",
+                  help: "to see a value, write its name alone on a line (`data`); to check it, `data -> b\"hello\"`")
+            return
+        }
         let candidates = method ? Vocabulary.methodNames : Vocabulary.functionNames
         let guess = Vocabulary.commonMistakes[name] ?? Suggest.closest(to: name, in: candidates)
         // Point the marker at the call's name, not the whole expression.

@@ -51,7 +51,10 @@ struct StepParser {
             closeWiths(atColumn: column)
             if !withs.isEmpty { withs[withs.count - 1].hasBody = true }
             do {
-                if case .name(let word) = current.kind, word == "import" || word == "from", isStatement(word) {
+                if case .name("pass") = current.kind, pos + 1 < tokens.count, tokens[pos + 1].kind == .newline || tokens[pos + 1].kind == .end {
+                    // Python's empty statement (a `with` block that only closes its socket): no step.
+                    _ = advance()
+                } else if case .name(let word) = current.kind, word == "import" || word == "from", isStatement(word) {
                     try parseImport()
                 } else if case .name("with") = current.kind, isStatement("with") {
                     let (step, open) = try parseWith()

@@ -26,7 +26,8 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
 
 /// One TCP segment or UDP datagram, decoded from a frame captured on the loopback.
 public struct Segment: Sendable, Hashable {
-    public enum Transport: String, Sendable, Hashable { case tcp = "TCP", udp = "UDP" }
+    /// ICMP: only the errors that answer a datagram (port unreachable), which lesson 7 teaches.
+    public enum Transport: String, Sendable, Hashable { case tcp = "TCP", udp = "UDP", icmp = "ICMP" }
     public var transport: Transport
     public var ipVersion: Int
     public var source: String
@@ -41,6 +42,10 @@ public struct Segment: Sendable, Hashable {
     public var window: Int = 0
     /// The window scale option, in a SYN.
     public var windowScale: Int?
+    /// ICMP errors: the type and code (3/3 and ICMPv6 1/4: port unreachable). The ports are the
+    /// datagram's it answers, turned round: from the closed port, to the socket that sent it.
+    public var icmpType: Int?
+    public var icmpCode: Int?
     /// Bytes of payload the segment carried (from the IP header, so right even when the capture cut it).
     public var payloadLength: Int
     /// The start of the payload, as far as the capture kept it.
@@ -64,12 +69,22 @@ public struct Segment: Sendable, Hashable {
 
     /// "[SYN, ACK] seq=0 ack=1 win=65483", "[PSH, ACK] seq=1 ack=1 win=65536 len=14", "UDP len=5".
     public var summary: String {
+        if transport == .icmp { return icmpDescription }
         guard transport == .tcp else { return "UDP len=\(payloadLength)" }
         var s = "[\(flags.description)] seq=\(relativeSequence ?? sequence)"
         if flags.contains(.ack) { s += " ack=\(relativeAcknowledgment ?? acknowledgment)" }
         s += " win=\(shownWindow ?? window)"
         if payloadLength > 0 { s += " len=\(payloadLength)" }
         return s
+    }
+
+    /// "ICMP port unreachable".
+    public var icmpDescription: String {
+        switch (ipVersion, icmpType ?? -1, icmpCode ?? -1) {
+        case (4, 3, 3), (6, 1, 4): return "ICMP port unreachable"
+        case (4, 3, let c), (6, 1, let c): return "ICMP destination unreachable (code \(c))"
+        case (_, let t, let c): return "ICMP type \(t) code \(c)"
+        }
     }
 
     /// "127.0.0.1:5000", "[::1]:5000".
@@ -151,6 +166,26 @@ public enum PacketDecoder {
                             destinationPort: u16(t + 2), payloadLength: max(0, length - 8))
             let p = t + 8
             if p < b.count { s.payload = Array(b[p..<min(b.count, p + s.payloadLength)]) }
+            return s
+        case 1 where version == 4, 58 where version == 6:
+            // An error carries the IP header and the first 8 bytes of the datagram it answers.
+            guard b.count >= t + 8 else { return nil }
+            let type = Int(b[t]), code = Int(b[t + 1])
+            guard (version == 4 && type == 3) || (version == 6 && type == 1) else { return nil }
+            let inner = t + 8
+            let innerHeader: Int
+            if version == 4 {
+                guard b.count >= inner + 20 else { return nil }
+                innerHeader = Int(b[inner] & 0x0F) * 4
+            } else {
+                innerHeader = 40
+            }
+            let u = inner + innerHeader
+            guard b.count >= u + 4 else { return nil }
+            var s = Segment(transport: .icmp, ipVersion: version, source: source, sourcePort: u16(u + 2), destination: destination,
+                            destinationPort: u16(u), payloadLength: 0)
+            s.icmpType = type
+            s.icmpCode = code
             return s
         default:
             return nil

@@ -37,7 +37,7 @@ public struct IO {
     public static func standard() -> IO {
         IO(out: { s in Console.write(1, s) },
            err: { s in Console.write(2, s) },
-           environment: ProcessInfo.processInfo.environment,
+           environment: Console.environment(),
            stdoutIsTerminal: Console.isTerminal(1), stderrIsTerminal: Console.isTerminal(2))
     }
 

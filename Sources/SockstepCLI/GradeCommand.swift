@@ -65,6 +65,7 @@ public enum GradeCommand: Command {
         guard let exercisePath = parsed.positional.first else {
             return usageError("no exercise given", command: self, io: io)
         }
+        CLI.noteNetwork(io)
         if parsed.positional.count > 1 {
             return usageError("unexpected argument '\(parsed.positional[1])'; put the program's command after `--`, like `-- python3 server.py`", command: self, io: io)
         }

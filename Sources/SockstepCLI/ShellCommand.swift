@@ -258,11 +258,32 @@ final class Shell {
         for r in recorded {
             if case .refused = r.outcome { continue }
             var text = r.step.source
-            if r.step.expectation == nil, let e = Shell.expectation(for: r) { text += "  -> " + e }
+            if r.step.expectation == nil, let e = Shell.expectation(for: r) {
+                // `->` comes before a packet expectation: `c.recv(10) -> b"x"  => [ACK]`.
+                if let p = r.step.packets, let cut = Shell.lastArrow(in: text) {
+                    var base = String(text[..<cut])
+                    while base.last == " " { base.removeLast() }
+                    text = base + "  -> " + e + "  => " + p.text
+                } else {
+                    text += "  -> " + e
+                }
+            }
             if let c = r.step.comment { text += "  # " + c }
             out += text + "\n"
         }
         return out + "```\n"
+    }
+
+    /// Where the last `=>` of a step's text starts (the packet expectation is always last).
+    static func lastArrow(in text: String) -> String.Index? {
+        var found: String.Index?
+        var i = text.startIndex
+        while i < text.endIndex {
+            let next = text.index(after: i)
+            if text[i] == "=", next < text.endIndex, text[next] == ">" { found = i }
+            i = next
+        }
+        return found
     }
 
     static func expectation(for r: Recorded) -> String? {

@@ -288,7 +288,13 @@ struct CheckExerciseTests {
 
 @Suite("grade --html")
 struct GradeHTMLTests {
-    @Test("a grade as one page: score, checks, each exchange with the program as a diagram")
+    /// The graded program is the exercise's Python solution.
+    static let hasPython: Bool = {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/python3") }
+    }()
+
+    @Test("a grade as one page: score, checks, each exchange with the program as a diagram",
+          .enabled(if: hasPython, "python3 is not installed: the graded program is the exercise's Python solution"))
     func gradePage() throws {
         let page = TestScratch.root.appendingPathComponent("grade-\(UUID().uuidString).html").path
         let r = try Binary.run(["grade", "scenarios/exercises/echo-server.md", "--html", page, "--",

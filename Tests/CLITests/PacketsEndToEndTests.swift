@@ -20,7 +20,7 @@ struct PacketsEndToEndTests {
         return true
     }
 
-    @Test("--packets shows the handshake under connect, data with its length, the FIN and the RST")
+    @Test("--packets shows the handshake under connect, data with its length, the FIN, the RST, a datagram and its ICMP error")
     func packetsShown() throws {
         guard !Self.skip() else { return }
         let r = try Binary.run(["run", "--packets", Self.lesson2])
@@ -35,15 +35,23 @@ struct PacketsEndToEndTests {
         #expect(nine.status == 0, "\(nine.stdout)")
         #expect(nine.stdout.contains("hasty → chatty  [RST, ACK]"))
         #expect(nine.words.contains("Captured on the wire: hasty → chatty [RST, ACK]. Your close sent a RST because 5 bytes were"))
+        let seven = try Binary.run(["run", "--packets", packageRoot + "/lessons/07-connected-udp-and-icmp-errors.md"])
+        #expect(seven.stdout.contains("probe → gone  UDP len=13\n               gone → probe  ICMP port unreachable"))
     }
 
-    @Test("--ascii draws the arrow with ASCII, and the diagram says its packets were captured")
+    @Test("--ascii draws the arrow with ASCII; the terminal, SVG and HTML diagrams say their packets were captured")
     func asciiAndDiagram() throws {
         guard !Self.skip() else { return }
         let r = try Binary.run(["run", "--quiet", "--packets", "--ascii", "--diagram", Self.lesson2])
         #expect(r.stdout.contains("packets as captured on the run's own loopback"))
         let plain = try Binary.run(["run", "--packets", "--ascii", Self.lesson2])
         #expect(plain.stdout.contains("packets client -> server  [SYN] seq=0"))
+        let page = TestScratch.root.appendingPathComponent("page-\(UUID().uuidString).html").path
+        let html = try Binary.run(["run", "--quiet", "--html", page, Self.lesson2])
+        #expect(html.status == 0)
+        let text = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(text.contains("The packets are the ones captured on the run's own loopback."))
+        #expect(text.contains("Packets as captured on the run's own loopback"))
     }
 
     @Test("--json carries each step's packets")
@@ -85,7 +93,7 @@ struct PacketsEndToEndTests {
         #expect(lines.contains { $0.contains("Flags [P.]") && $0.contains("length 14") })
     }
 
-    @Test("bad --pcap: a folder that does not exist, a lesson given as the file: clear messages")
+    @Test("bad --pcap: a folder that does not exist, a folder, a lesson given as the file, no value: clear messages")
     func badPcap() throws {
         let missing = try Binary.run(["run", "--pcap", "/nonexistent-sockstep/run.pcap", Self.lesson2])
         if Self.available {
@@ -94,6 +102,13 @@ struct PacketsEndToEndTests {
             #expect(missing.stderr.contains("help: give a path in a folder you can write to"))
         }
         #expect(missing.stdout.isEmpty)
+        let folder = try Binary.run(["run", "--pcap", TestScratch.root.path, Self.lesson2])
+        if Self.available {
+            #expect(folder.status == 2)
+            #expect(folder.stderr.contains("Error: cannot write \(TestScratch.root.path): it is a folder"))
+        }
+        let noValue = try Binary.run(["run", Self.lesson2, "--pcap"])
+        #expect(noValue.status == 64)
         let lesson = try Binary.run(["run", "--pcap", Self.lesson2])
         #expect(lesson.status == 64)
         #expect(lesson.stderr.contains("--pcap takes the file to write"))
@@ -112,6 +127,7 @@ struct PacketsEndToEndTests {
         let d = try Binary.run(["run", "--quiet", "--diagram", Self.lesson2], environment: env)
         #expect(d.stdout.contains("SYN-ACK"))
         #expect(!d.stdout.contains("packets as captured"))
+        #expect(d.stdout.contains("      packets inferred from the calls, not captured: the kernel refused a\n      private network namespace (simulated by SOCKSTEP_NETNS=refuse)\n"))
         let json = try Binary.run(["run", "--json", Self.lesson2], environment: env)
         #expect(!json.stdout.contains("\"packets\""))
         let pcap = try Binary.run(["run", "--pcap", TestScratch.root.appendingPathComponent("x.pcap").path, Self.lesson2], environment: env)
@@ -139,6 +155,39 @@ struct PacketsEndToEndTests {
         #expect(t.status == 0, "\(t.stderr)")
         #expect(t.stdout.contains("packets client → server  [SYN] seq=0"))
         #expect(!t.stderr.contains("note:"))
+        // A folder nobody may write to: said before the run, exit 2.
+        let denied = TestScratch.root.appendingPathComponent("denied-\(UUID().uuidString).pcap").path
+        let d = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--pcap", denied, Self.lesson2])
+        #expect(d.status == 2)
+        #expect(d.stderr.contains("Error: cannot write \(denied): permission denied"))
+    }
+
+    @Test("--quiet still captures where a `=>` expectation decides the verdict: a wrong one fails")
+    func quietStillChecksPackets() throws {
+        guard !Self.skip() else { return }
+        let file = TestScratch.rootPath + "quiet-packets.md"
+        try """
+        ```steps
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        client = socket(AF_INET, SOCK_STREAM)
+        client.connect(server.address)  => [RST]
+        ```
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try Binary.run(["run", "--quiet", file])
+        #expect(r.status == 1, "the handshake is not a RST: \(r.stdout)\(r.stderr)")
+        try """
+        ```steps
+        server = socket(AF_INET, SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        client = socket(AF_INET, SOCK_STREAM)
+        client.connect(server.address)  => [SYN] [SYN, ACK] [ACK]
+        ```
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let ok = try Binary.run(["run", "--quiet", file])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
     }
 
     @Test("runs in parallel are independent: each in its own network, each with its own packets")
@@ -184,12 +233,21 @@ struct PacketsEndToEndTests {
         #expect(r.words.contains("win is the room left in the receiver's buffer"))
         let shown = try Binary.run(["shell", "--packets"], environment: ["NO_COLOR": "1"], stdin: steps)
         #expect(shown.stdout.contains("       packets c → s  [SYN] seq=0 win=65495"))
+        // :save puts the value before the packets: `c.recv(10) -> b'x'  => [ACK]` is a lesson that runs.
+        let saved = TestScratch.root.appendingPathComponent("saved-\(UUID().uuidString).md").path
+        let typed = steps + "a, _ = s.accept()\nc.send(b\"x\")  => [PSH, ACK]\na.recv(10)  => none\n:save \(saved)\n"
+        _ = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: typed)
+        let lesson = try String(contentsOfFile: saved, encoding: .utf8)
+        #expect(lesson.contains("a.recv(10)  -> b'x'  => none"))
+        let replay = try Binary.run(["run", "--quiet", saved])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         let refused = try Binary.run(["shell"], environment: ["NO_COLOR": "1", "SOCKSTEP_NETNS": "refuse"], stdin: steps + ":packets\n")
         #expect(refused.stdout.contains("No packets were captured: the kernel refused a private network namespace"))
         #expect(refused.stderr.contains("note: no private network for this run"))
     }
 
-    @Test("a graded program runs in the grader's private network (and its packets are there)")
+    @Test("a graded program runs in the grader's private network (and its packets are there)",
+          .enabled(if: GradeHTMLTests.hasPython, "python3 is not installed: the graded program is the exercise's Python solution"))
     func gradedProgramInherits() throws {
         guard !Self.skip() else { return }
         let hostNetwork = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")

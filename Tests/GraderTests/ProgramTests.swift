@@ -4,7 +4,7 @@ import Testing
 import Sockets
 
 /// Programs that misbehave as processes: they fork, ignore TERM, flood their output, cannot start.
-@Suite("Running students' programs")
+@Suite("Running students' programs", .enabled(if: Fixtures.hasPython, Fixtures.noPython))
 struct ProgramTests {
     static let echo = """
     import os, socket
@@ -122,13 +122,16 @@ struct ProgramTests {
         #expect(g2.problem?.message.contains("exited with status 3 before it listened") == true)
     }
 
-    @Test("a fast program is graded quickly")
+    @Test("a fast program is graded by its answers, never by waiting out a deadline")
     func speed() throws {
+        // Not a timing goal (the benchmark has those): a grade that waited out its shortest
+        // deadline, the start-up one, would take at least that long on any machine.
+        let exercise = try Fixtures.exercise("greeting-server")
         let start = MonotonicInstant.now()
         let g = try Fixtures.grade("greeting-server", "reference.py")
         let seconds = MonotonicInstant.now().seconds(since: start)
         #expect(g.passed)
-        #expect(seconds < 2, "grading took \(seconds) s")
+        #expect(seconds < exercise.startTimeout, "grading took \(seconds) s")
     }
 }
 

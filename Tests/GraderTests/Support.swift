@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import Grader
 import Sockets
 
@@ -27,6 +28,9 @@ enum Fixtures {
         run(["python3", "-c", module.map { "import \($0)" } ?? "pass"], input: "").status == 0
     }
     static let hasTapPy = pythonHas("tap")
+    /// The exercises' reference and broken solutions are Python programs.
+    static let hasPython = pythonHas()
+    static let noPython: Comment = "python3 is not installed: the exercises' solutions are Python programs (apt-get install python3); .ci/run has it"
     static let hasPerlTAP = run(["perl", "-MTAP::Parser", "-e", "1"], input: "").status == 0
 
     static func exercise(_ name: String) throws -> Exercise {

@@ -71,6 +71,23 @@ struct PacketRunnerTests {
         #expect(n.message == "expected no packets, but the step sent 3 packets: [SYN] [SYN, ACK] [ACK]")
     }
 
+    @Test("only the packets of the step's own sockets are matched: another connection's ACK is not")
+    func relevantOnly() throws {
+        guard !Self.skip() else { return }
+        let r = try run(server + "client.sendall(b\"x\")", options: Self.shared)
+        let send = try #require(r.events.last)
+        let own = try #require(send.packets)
+        #expect(own.count == 2)
+        // The same step, with a stranger's segment arriving meanwhile (the handshake's last ACK).
+        var e = send
+        let stranger = Packet(from: "other", to: "elsewhere", segment: own[1].segment, time: 0)
+        e.packets = [stranger] + own
+        #expect(PacketMatch.relevant(e.packets!, to: e).count == 2)
+        let none = PacketExpectation(items: [], location: SourceLocation(line: 1, column: 1))
+        #expect(PacketMatch.mismatch(none, PacketMatch.relevant([stranger], to: e)) == nil)
+        #expect(PacketMatch.mismatch(none, [stranger]) != nil)
+    }
+
     @Test("without a capture, a packet expectation is skipped with a note, not failed")
     func skippedWithoutCapture() throws {
         let r = try run(server + "client.close()  => [FIN, ACK]")

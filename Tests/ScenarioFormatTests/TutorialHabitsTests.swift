@@ -197,6 +197,20 @@ struct TutorialHabitsTests {
         #expect(d.help != nil)
     }
 
+    @Test("`print(data)` and `conn.recv(1024).decode()`: why not, and what to write; `pass` makes no step")
+    func printDecodePass() throws {
+        let base = "s = socket(AF_INET, SOCK_STREAM)\n"
+        let p = try #require(problems(base + "print(s)").first)
+        #expect(p.message == "`print` is not needed in steps: sockstep shows what every step returned")
+        #expect(p.location == SourceLocation(line: 4, column: 1) && p.length == 5)
+        #expect(p.help?.contains("alone on a line") == true)
+        let d = try #require(problems(base + "data = s.recv(1024).decode()").first)
+        #expect(d.message == "`s.recv(…)` returns bytes; sockstep shows them as they are (b'…') rather than decoding them")
+        #expect(d.help == "drop `.decode()`: write `data = s.recv(…)`, then check the bytes with `data -> b\"hello\"`")
+        let doc = try parse(base + "with s:\n    pass\ns.closed -> True")
+        #expect(doc.steps.map(\.source) == ["s = socket(AF_INET, SOCK_STREAM)", "s.close()", "s.closed -> True"])
+    }
+
     @Test("a bare name shows its value: no error, no expectation needed")
     func bareName() throws {
         let doc = try parse("s = socket(AF_INET, SOCK_STREAM)\ns\naddr = s.getsockname()\naddr")

@@ -1,5 +1,8 @@
 import Testing
 import Sockets
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The small helpers that replace Foundation in the product: paths, printf numbers, threads, locks.
 @Suite("Sockets: helpers that replace Foundation")
@@ -78,5 +81,19 @@ struct HelpersTests {
         #expect(MonotonicInstant.now().seconds(since: start) >= 0.045)
         s.signal()
         #expect(s.wait(seconds: 5))
+    }
+}
+
+@Suite("Sockets: the environment without Foundation")
+struct EnvironmentTests {
+    @Test("every variable of environ, split at the first =")
+    func environment() {
+        let env = Console.environment()
+        #expect(env["PATH"] != nil)
+        // Every name getenv knows has the same value here.
+        for name in ["PATH", "HOME", "TMPDIR", "LANG"] {
+            let c = getenv(name).map { String(cString: $0) }
+            #expect(env[name] == c)
+        }
     }
 }

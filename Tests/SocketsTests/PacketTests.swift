@@ -18,6 +18,7 @@ enum CapturedBytes {
     static let ack = hex("000000000000000000000000080045000034815340004006bb6e7f0000017f0000018622a9fbf23f65dcaeb01b6880100040fe2800000101080ab4c398419f05520a")
     static let data = hex("000000000000000000000000080045000042815440004006bb5f7f0000017f0000018622a9fbf23f65dcaeb01b6880180040fe3600000101080ab4c398439f05520a48656c6c6f2c2073657276657221")
     static let udp = hex("00000000000000000000000008004500001fbb644000401181677f0000017f0000019904d23e000bfe1e6f6e65")
+    static let icmp = hex("000000000000000000000000080045c0003c30e8000040014b177f0000017f0000010303a5ff00000000450000204c5940004011f0717f0000017f00000195c5ee2d000cfe1f7370616d")
     static let syn6 = hex("00000000000000000000000086dd60014268002806400000000000000000000000000000000100000000000000000000000000000001c546aa5bf8ebb4a100000000a002ffc4003000000204ffc40402080acef3b01d000000000103030a")
 }
 
@@ -69,6 +70,15 @@ struct PacketDecoderTests {
                       [UInt8](repeating: 0, count: 12) + [0x08, 0x06] + [UInt8](repeating: 0, count: 28)])
     func rejects(_ frame: [UInt8]) {
         #expect(PacketDecoder.decode(frame: frame) == nil)
+    }
+
+    @Test("an ICMP port unreachable names the datagram's ends turned round: from the closed port, to its sender")
+    func icmp() throws {
+        let s = try #require(PacketDecoder.decode(frame: CapturedBytes.icmp))
+        #expect(s.transport == .icmp)
+        #expect(s.sourceEndpoint == "127.0.0.1:60973")
+        #expect(s.destinationEndpoint == "127.0.0.1:38341")
+        #expect(s.summary == "ICMP port unreachable")
     }
 
     @Test("the window scale option of a SYN is read")
