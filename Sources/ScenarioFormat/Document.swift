@@ -151,7 +151,7 @@ public enum DocumentParser {
                         if key == "level", !FrontMatterKeys.levels.contains(value) {
                             let guess = Suggest.closest(to: value, in: FrontMatterKeys.levels)
                             diagnostics.append(Diagnostic(.warning, at: SourceLocation(line: lineNo, column: colon.utf16Offset(in: line) + 3), length: max(1, value.count),
-                                "unknown level `\(value)`",
+                                value.isEmpty ? "`level:` has no value" : "unknown level `\(value)`",
                                 help: guess.map { "did you mean `\($0)`?" } ?? "`level: beginner` starts the lesson in learn's beginner view; the others are `intermediate` and `advanced`"))
                         }
                         frontMatter.append((key, value, lineNo))

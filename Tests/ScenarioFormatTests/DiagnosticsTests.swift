@@ -300,3 +300,15 @@ struct QuotedTextTests {
         #expect(after.message == "a ```steps block with `client.send(b\"xxxxxxxxxxxxxxxxxx…` and more words to pass eighty")
     }
 }
+
+@Suite("Front matter: level")
+struct LevelFrontMatterTests {
+    @Test("an empty level says it has no value (was: unknown level ``), with the levels in the help")
+    func emptyLevel() throws {
+        let r = DocumentParser.parse(text: "---\ntitle: T\nlevel:\n---\n# T\n\n```steps\ns = socket(AF_INET, SOCK_STREAM)\n```\n", path: "l.md")
+        let w = try #require(r.diagnostics.first { $0.severity == .warning }, "\(r.diagnostics)")
+        #expect(w.message == "`level:` has no value")
+        #expect(w.help == "`level: beginner` starts the lesson in learn's beginner view; the others are `intermediate` and `advanced`")
+        #expect(w.location.line == 3)
+    }
+}
