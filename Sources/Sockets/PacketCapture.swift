@@ -88,6 +88,11 @@ public final class PacketCapture {
             _ = Glibc.close(fd)
             return .failure(e)
         }
+        // The kernel stamps frames on arrival only once some socket asked for stamps: the first
+        // SIOCGSTAMP turns that on, and would stamp the first frame with the time it was read
+        // (the SYN after its SYN-ACK). Ask now, before any frame of the run exists.
+        var tv = timeval()
+        _ = ioctl(fd, PacketCapture.SIOCGSTAMP, &tv)
         return .success(PacketCapture(fd: fd, snapLength: max(64, snapLength)))
     }
 

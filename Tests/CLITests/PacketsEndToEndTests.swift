@@ -190,6 +190,18 @@ struct PacketsEndToEndTests {
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
     }
 
+    @Test("packets are stamped when they arrived: a run's times never go backwards, the first SYN included")
+    func timesInOrder() throws {
+        guard !Self.skip() else { return }
+        // The first frame of a process used to get the time it was read, after the later ones.
+        let r = try Binary.run(["run", "--json", Self.lesson2])
+        #expect(r.status == 0)
+        let times = r.stdout.components(separatedBy: "\"time_ms\":").dropFirst().compactMap { Double($0.prefix { "-0123456789.".contains($0) }) }
+        #expect(times.count >= 10, "\(r.stdout)")
+        #expect(times.first == 0)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "times out of order: \(times)")
+    }
+
     @Test("runs in parallel are independent: each in its own network, each with its own packets")
     func parallel() async throws {
         guard !Self.skip() else { return }
