@@ -22,7 +22,11 @@ public enum ExplainCommand: Command {
 
     """
 
-    public static func run(_ args: [String], _ io: IO) -> Int32 {
+    public static func run(_ args: [String], _ io: IO) -> Int32 { run(args, io, spelledAs: "sockstep explain") }
+
+    /// `spelledAs`: how the learner asks for an entry where they are, `sockstep explain` or the
+    /// shell's `:explain`, so that a usage line names what they can type there.
+    static func run(_ args: [String], _ io: IO, spelledAs command: String) -> Int32 {
         let style = io.style()
         // Every paragraph wraps to the terminal (at most the prose measure), lists with a hanging indent.
         let width = min(io.width, Columns.proseLimit)
@@ -84,7 +88,7 @@ public enum ExplainCommand: Command {
         let pool = ErrnoCatalog.entries.map(\.name) + CallCatalog.entries.map(\.name) + StateCatalog.entries.map(\.name) + Array(PythonExceptions.errnos.keys).sorted()
         // Python's names first: `TimeoutErr` and `socket.timeoutt` mean TimeoutError, not ETIMEDOUT.
         let guess = Suggest.closest(to: raw, in: TimeoutEntry.names.sorted()) ?? Suggest.closest(to: name, in: pool)
-        io.err("Error: sockstep has no entry for '\(raw)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")\nUsage: sockstep explain <name>\nSee 'sockstep explain' for every name.\n")
+        io.err("Error: sockstep has no entry for '\(raw)'\(guess.map { ". Did you mean '\($0)'?" } ?? "")\nUsage: \(command) <name>\nSee '\(command)' for every name.\n")
         return ExitCode.usage
     }
 }

@@ -150,11 +150,8 @@ final class Shell {
         case ":packets", ":p":
             io.out(PacketsKey.text(events, style: style, width: io.width))
         case ":explain", ":e":
-            if arg.isEmpty {
-                io.out("usage: :explain <name>, e.g. :explain ECONNRESET\n")
-            } else {
-                _ = ExplainCommand.run([arg], io)
-            }
+            // With no name, every name it knows, as `sockstep explain` lists them.
+            _ = ExplainCommand.run(arg.isEmpty ? [] : [arg], io, spelledAs: ":explain")
         case ":save", ":w":
             save(arg)
         case ":reset":

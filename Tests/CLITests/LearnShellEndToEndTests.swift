@@ -285,6 +285,17 @@ struct ShellEndToEndTests {
         #expect(linesOver(80, r.stderr).isEmpty, "\(linesOver(80, r.stderr))")
     }
 
+    @Test("the shell's :explain speaks of :explain: an unknown name's usage line, and the list with no name")
+    func shellExplain() throws {
+        let r = try Binary.run(["shell"], environment: ["NO_COLOR": "1"], stdin: ":explain ECONNRESTE\n:explain\n")
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("Error: sockstep has no entry for 'ECONNRESTE'. Did you mean 'ECONNRESET'?"), "\(r.stderr)")
+        #expect(r.stderr.contains("Usage: :explain <name>"))
+        #expect(r.stderr.contains("See ':explain' for every name."))
+        #expect(!r.stderr.contains("sockstep explain"))
+        #expect(r.stdout.contains("Errors:") && r.stdout.contains("ECONNRESET") && r.stdout.contains("TCP states:"))
+    }
+
     @Test("end of input and :quit end the shell cleanly", arguments: ["", "s = socket(AF_INET, SOCK_STREAM)\n", ":quit\nnever = socket()\n", "exit()\n"])
     func ends(_ input: String) throws {
         let c = try Course()
