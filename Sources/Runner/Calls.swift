@@ -93,7 +93,7 @@ extension Session {
             if case .failure(let real) = Posix.localAddress(SocketFD(rawValue: -1)) { err = real }
             ctx.syscalls.append("\(call)(-1, ...) = \(Strace.error(err))")
             // Which step closed it is the event's cause (when the run knows it); the note says what follows.
-            ctx.notes.append(.text(e.closedLine == nil ? "`\(e.name)` was closed: Python sets its descriptor to -1, so every call fails with EBADF"
+            ctx.notes.append(.text(e.history.closed == nil ? "`\(e.name)` was closed: Python sets its descriptor to -1, so every call fails with EBADF"
                                                        : "Python sets a closed socket's descriptor to -1, so every call on it fails with EBADF"))
             throw StepStop(outcome: .error(err))
         }
@@ -177,7 +177,6 @@ extension Session {
             let told = ["fin", "fin-last", "reset", "linger-reset"].contains(ctx.facts["close"] ?? "") ? peers(of: e) : []
             let r = Posix.close(e.fd)
             e.closed = true
-            e.closedLine = ctx.step.location.line
             ctx.syscalls.append("close(\(fd)) = \(Strace.result(r.map { 0 }))")
             if case .failure(let err) = r { return .error(err) }
             for p in told where !p.closed {

@@ -28,7 +28,6 @@ final class SocketEntry {
     var receiveTimeout: Double?
     var sendTimeout: Double?
     var closed = false
-    var closedLine: Int?
     var parent: String?
     var backlog: Int?
     /// Kept after close so the kernel's view (TIME_WAIT...) can still be found in /proc/net/tcp.

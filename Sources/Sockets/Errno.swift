@@ -39,6 +39,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let EINVAL = Errno(rawValue: Glibc.EINVAL)
     public static let EISCONN = Errno(rawValue: Glibc.EISCONN)
     public static let EMSGSIZE = Errno(rawValue: Glibc.EMSGSIZE)
+    public static let EISDIR = Errno(rawValue: Glibc.EISDIR)
     public static let ENOENT = Errno(rawValue: Glibc.ENOENT)
     public static let ENOTCONN = Errno(rawValue: Glibc.ENOTCONN)
     public static let ENOTSOCK = Errno(rawValue: Glibc.ENOTSOCK)
@@ -85,7 +86,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
         (Glibc.EMFILE, "EMFILE"), (Glibc.ENOBUFS, "ENOBUFS"), (Glibc.EPERM, "EPERM"),
         (Glibc.ENAMETOOLONG, "ENAMETOOLONG"), (Glibc.ENOTDIR, "ENOTDIR"), (Glibc.EFAULT, "EFAULT"),
         (Glibc.ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"), (Glibc.EROFS, "EROFS"), (Glibc.EEXIST, "EEXIST"),
-        (Glibc.ENOTEMPTY, "ENOTEMPTY"), (Glibc.ENXIO, "ENXIO"), (Glibc.ENOMEM, "ENOMEM"),
+        (Glibc.ENOTEMPTY, "ENOTEMPTY"), (Glibc.ENXIO, "ENXIO"), (Glibc.ENOMEM, "ENOMEM"), (Glibc.EISDIR, "EISDIR"),
     ]
     private static let names: [Int32: String] = Dictionary(nameList.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
     private static let codes: [String: Int32] = Dictionary(nameList.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })

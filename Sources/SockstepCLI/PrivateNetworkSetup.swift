@@ -45,11 +45,11 @@ extension CLI {
         }
         if let e = Pcap.write([], to: path) {
             let why: String
-            switch e.rawValue {
-            case 2, 20: why = "its folder does not exist"          // ENOENT, ENOTDIR
-            case 13, 1: why = "permission denied"                  // EACCES, EPERM
-            case 21: why = "it is a folder"                        // EISDIR
-            case 30: why = "the file system is read-only"          // EROFS
+            switch e {
+            case .ENOENT, .ENOTDIR: why = "its folder does not exist"
+            case .EACCES, .EPERM: why = "permission denied"
+            case .EISDIR: why = "it is a folder"
+            case .EROFS: why = "the file system is read-only"
             default: why = e.name
             }
             return "cannot write \(path): \(why)"
