@@ -16,9 +16,10 @@ struct Binary {
         return dir.appendingPathComponent("sockstep").path
     }
 
-    static func run(_ args: [String], environment: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> Output {
+    /// Runs the built `sockstep` (or `executable`: tcpdump, setpriv) and collects what it printed.
+    static func run(_ args: [String], executable: String = path, environment: [String: String] = [:], stdin: String? = nil, cwd: String? = nil) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")
