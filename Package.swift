@@ -13,7 +13,8 @@ let package = Package(
     ],
     targets: [
         // The only module that imports Glibc: typed syscalls, errno names, addresses, kernel views.
-        .target(name: "Sockets"),
+        // Extern: `@_extern(c)` declares the glibc functions its module map hides (GlibcExtras.swift).
+        .target(name: "Sockets", swiftSettings: [.enableExperimentalFeature("Extern")]),
         // Markdown lessons, scenarios and exercises: parse to a Document, check for diagnostics.
         .target(name: "ScenarioFormat", dependencies: ["Sockets"]),
         // Runs a Document's steps on real loopback sockets and records an Event per step.

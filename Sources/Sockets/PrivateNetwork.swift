@@ -35,7 +35,6 @@ public enum PrivateNetwork {
     /// kernel refusing it (`refuse`), so the fallback path can be tested on any machine.
     public static let environmentVariable = "SOCKSTEP_NETNS"
 
-    private typealias Unshare = @convention(c) (Int32) -> Int32
     private static let CLONE_NEWNET: Int32 = 0x4000_0000
     private static let CLONE_NEWUSER: Int32 = 0x1000_0000
 
@@ -53,10 +52,7 @@ public enum PrivateNetwork {
             if v == "off" { return .unavailable("turned off by \(environmentVariable)=off") }
             if v == "refuse" { return .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)") }
         }
-        guard let h = dlopen(nil, RTLD_NOW), let sym = dlsym(h, "unshare") else {
-            return .unavailable("this C library has no unshare()")
-        }
-        let unshare = unsafeBitCast(sym, to: Unshare.self)
+        let unshare = glibc_unshare
         // Root (with CAP_SYS_ADMIN) needs no user namespace; a container may deny it, and then the
         // unprivileged path below is the one that can still work.
         var netReady = geteuid() == 0 && unshare(CLONE_NEWNET) == 0

@@ -62,13 +62,6 @@ public enum Processes {
         return m
     }()
 
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    /// glibc 2.29+ has `posix_spawn_file_actions_addchdir_np`; the Swift module map does not show it.
-    private static let addChdir: AddChdir? = {
-        guard let h = dlopen(nil, RTLD_NOW), let sym = dlsym(h, "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(sym, to: AddChdir.self)
-    }()
-
     /// Starts `arguments[0]` (looked up on PATH unless it contains a `/`) with `environment`, in
     /// `directory`, as the leader of its own process group.
     public static func spawn(arguments: [String], environment: [String: String], directory: String?) -> Result<Spawned, SpawnError> {
@@ -76,8 +69,6 @@ public enum Processes {
         if let dir = directory {
             var st = stat()
             guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return .failure(.badDirectory) }
-            // Without glibc's addchdir the program would silently run in the wrong folder.
-            guard addChdir != nil else { return .failure(.badDirectory) }
         }
         pthread_mutex_lock(&spawnLock)
         defer { pthread_mutex_unlock(&spawnLock) }
@@ -97,7 +88,7 @@ public enum Processes {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        if let dir = directory, let chdir = addChdir { _ = chdir(&actions, dir) }
+        if let dir = directory { _ = glibc_posix_spawn_file_actions_addchdir_np(&actions, dir) }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

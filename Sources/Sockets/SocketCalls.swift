@@ -49,26 +49,18 @@ public enum Posix {
         return syscall { Glibc.connect(fd.rawValue, &sa, socklen_t(MemoryLayout<sockaddr>.size)) }.discarded
     }
 
-    private typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
-    /// accept4 is in glibc but not in the Swift module map: found once by name. It sets close-on-exec
-    /// atomically, so a program the grader starts at that moment cannot inherit the new socket.
-    private static let accept4: Accept4? = {
-        guard let h = dlopen(nil, RTLD_NOW), let sym = dlsym(h, "accept4") else { return nil }
-        return unsafeBitCast(sym, to: Accept4.self)
-    }()
-
+    /// accept4 sets close-on-exec atomically, so a program the grader starts at that moment cannot
+    /// inherit the new socket.
     public static func accept(_ fd: SocketFD) -> IOResult<(SocketFD, SocketAddress?)> {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let r = withUnsafeMutablePointer(to: &storage) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                if let accept4 { return ioSyscall { accept4(fd.rawValue, sa, &len, Int32(SOCK_CLOEXEC.rawValue)) } }
-                return ioSyscall { Glibc.accept(fd.rawValue, sa, &len) }
+                ioSyscall { glibc_accept4(fd.rawValue, sa, &len, Int32(SOCK_CLOEXEC.rawValue)) }
             }
         }
         switch r {
         case .done(let newFD):
-            if accept4 == nil { _ = fcntl(newFD, F_SETFD, FD_CLOEXEC) } // fallback: not atomic
             return .done((SocketFD(rawValue: newFD), SocketAddress(storage: storage, length: len)))
         case .wouldBlock: return .wouldBlock
         case .failed(let e): return .failed(e)

@@ -11,13 +11,6 @@ public enum Threads {
         init(_ run: @escaping @Sendable () -> Void, name: String?) { self.run = run; self.name = name }
     }
 
-    private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
-    /// glibc's `pthread_setname_np` (a GNU extension the Swift module map does not show).
-    private static let setName: SetName? = {
-        guard let h = dlopen(nil, RTLD_NOW), let sym = dlsym(h, "pthread_setname_np") else { return nil }
-        return unsafeBitCast(sym, to: SetName.self)
-    }()
-
     /// Starts `body` on a new detached thread with `stackSize` bytes of stack; false if the system
     /// refused (then `body` never runs). `name` (15 bytes at most are kept) shows in `ps -L` and gdb.
     @discardableResult
@@ -31,8 +24,8 @@ public enum Threads {
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { raw in
             let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
-            if let name = body.name, let setName = Threads.setName {
-                _ = setName(pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
+            if let name = body.name {
+                _ = glibc_pthread_setname_np(pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
             }
             body.run()
             return nil

@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// glibc functions that Swift's Glibc module map does not show (GNU extensions, declared only with
+// _GNU_SOURCE). They are declared here by their C names and linked directly, so that the released
+// binary can be linked statically (`-static-executable`), where looking them up by name with
+// dlsym(dlopen(nil)) finds nothing. glibc has had each of them for years (addchdir_np since 2.29).
+
+/// unshare(2): enter new namespaces (`PrivateNetwork`).
+@_extern(c, "unshare")
+func glibc_unshare(_ flags: Int32) -> Int32
+
+/// accept4(2): accept with SOCK_CLOEXEC set atomically (`SocketCalls.accept`).
+@_extern(c, "accept4")
+func glibc_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?, _ flags: Int32) -> Int32
+
+/// pthread_setname_np(3): a thread's name in `ps -L` and gdb (`Threads.start`).
+@_extern(c, "pthread_setname_np")
+func glibc_pthread_setname_np(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
+
+/// posix_spawn_file_actions_addchdir_np(3): the child's working directory (`Processes.spawn`).
+@_extern(c, "posix_spawn_file_actions_addchdir_np")
+func glibc_posix_spawn_file_actions_addchdir_np(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
