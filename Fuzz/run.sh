@@ -15,7 +15,8 @@ mkdir -p "$build" Fuzz/corpus Fuzz/artifacts Fuzz/regressions
 
 flags=(-parse-as-library -O -g -sanitize=fuzzer,address -swift-version 6 -wmo -num-threads 0)
 # Sockets and ScenarioFormat are compiled as the same two modules SwiftPM builds, instrumented.
-swiftc "${flags[@]}" -module-name Sockets -emit-module -emit-module-path "$build/Sockets.swiftmodule" \
+# Extern: as in Package.swift, for the glibc functions declared with @_extern(c) (GlibcExtras.swift).
+swiftc "${flags[@]}" -enable-experimental-feature Extern -module-name Sockets -emit-module -emit-module-path "$build/Sockets.swiftmodule" \
     -c Sources/Sockets/*.swift -o "$build/Sockets.o" || exit 2
 swiftc "${flags[@]}" -I "$build" -module-name ScenarioFormat -emit-module -emit-module-path "$build/ScenarioFormat.swiftmodule" \
     -c Sources/ScenarioFormat/*.swift -o "$build/ScenarioFormat.o" || exit 2
