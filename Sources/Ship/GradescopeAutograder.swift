@@ -66,7 +66,7 @@ public enum GradescopeAutograder {
 
         # What the students' programs run with: \(Shipment.comment(s.command.line))
         \(install)
-        # sockstep itself is in this folder (\(s.binary.isSelfContained ? "a release build with the Swift runtime inside: it needs only the C library" : "with the Swift libraries it needs, in lib/")).
+        # sockstep itself is in this folder (\(s.binary.isSelfContained ? "a release build with the Swift runtime inside: it needs \(s.binary.needs)" : "with the Swift libraries it needs, in lib/")).
         chmod +x sockstep run_autograder
         if [ -d lib ]; then export LD_LIBRARY_PATH="$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
         # Fails the image build at once, with the reason, if sockstep cannot run on this image.
@@ -211,7 +211,7 @@ public enum GradescopeAutograder {
         if s.binary.isSelfContained {
             binaryNote = """
             `sockstep` in this zip is a build with the Swift runtime inside (`--static-swift-stdlib`):
-            it needs only the C library, so `setup.sh` has nothing to build or download for it\(s.binary.glibc.map { " (it asks for glibc \($0) or newer; Ubuntu 22.04 has 2.35)" } ?? "").
+            it needs \(s.binary.needs), so `setup.sh` has nothing to build or download for it\(s.binary.glibc.map { " (it asks for glibc \($0) or newer; Ubuntu 22.04 has 2.35)" } ?? "").
             """
         } else {
             binaryNote = """

@@ -1,8 +1,9 @@
 import FoundationEssentials
 
 /// The sockstep program that goes with an autograder, and whatever it needs to run on a machine
-/// without Swift. A release build made with `swift build -c release --static-swift-stdlib` needs only
-/// the C library, so it goes alone. Any other build needs the Swift runtime's shared libraries
+/// without Swift. A release build made with `swift build -c release --static-swift-stdlib` is one
+/// static executable that needs no library at all (a build with only the Swift runtime inside needs
+/// just the C library), so it goes alone. Any other build needs the Swift runtime's shared libraries
 /// (libswiftCore.so, Foundation, Dispatch): they are found where the binary itself finds them (its
 /// RUNPATH, usually the toolchain's `usr/lib/swift/linux`) and go next to it in `lib/`, which the
 /// generated scripts put on LD_LIBRARY_PATH. That works, but weighs tens of megabytes.
@@ -13,8 +14,12 @@ public struct SockstepBinary: Sendable {
     public var libraries: [(name: String, bytes: [UInt8])]
     /// The newest glibc the binary and its libraries ask for (`2.34`).
     public var glibc: String?
+    /// A static executable: it names no shared library at all, not even the C library.
+    public var isStatic: Bool
 
     public var isSelfContained: Bool { libraries.isEmpty }
+    /// What the binary needs, for the generated scripts and READMEs: "it needs …".
+    public var needs: String { isStatic ? "no library at all, not even the C library" : "only the C library" }
     public var totalBytes: Int { bytes.count + libraries.reduce(0) { $0 + $1.bytes.count } }
 
     public enum Problem: Error, Equatable, CustomStringConvertible {
@@ -71,7 +76,8 @@ public struct SockstepBinary: Sendable {
                 queue += libELF.needed.map { ($0, dir + "/" + name, libELF) }
             }
         }
-        return SockstepBinary(path: path, bytes: bytes, libraries: libraries.sorted { $0.name < $1.name }, glibc: glibc)
+        return SockstepBinary(path: path, bytes: bytes, libraries: libraries.sorted { $0.name < $1.name }, glibc: glibc,
+                              isStatic: elf.needed.isEmpty)
     }
 
     /// What a teacher should know about this binary before shipping it (empty: nothing to say).

@@ -52,20 +52,19 @@ public enum PrivateNetwork {
             if v == "off" { return .unavailable("turned off by \(environmentVariable)=off") }
             if v == "refuse" { return .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)") }
         }
-        let unshare = glibc_unshare
         // Root (with CAP_SYS_ADMIN) needs no user namespace; a container may deny it, and then the
         // unprivileged path below is the one that can still work.
-        var netReady = geteuid() == 0 && unshare(CLONE_NEWNET) == 0
+        var netReady = geteuid() == 0 && glibc_unshare(CLONE_NEWNET) == 0
         if !netReady {
             let uid = getuid(), gid = getgid()
-            if unshare(CLONE_NEWUSER) != 0 { return .unavailable(explain(errno, what: "a user namespace")) }
+            if glibc_unshare(CLONE_NEWUSER) != 0 { return .unavailable(explain(errno, what: "a user namespace")) }
             // In the new user namespace we are root, mapped to our own uid and gid outside it.
             guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
                   write("/proc/self/uid_map", "0 \(uid) 1\n"),
                   write("/proc/self/gid_map", "0 \(gid) 1\n") else {
                 return .unavailable("could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))")
             }
-            if unshare(CLONE_NEWNET) != 0 { return .unavailable(explain(errno, what: "a network namespace")) }
+            if glibc_unshare(CLONE_NEWNET) != 0 { return .unavailable(explain(errno, what: "a network namespace")) }
             netReady = true
         }
         // A new namespace has only `lo`, and it is down: bring it up (127.0.0.1/8 and ::1 come with it).

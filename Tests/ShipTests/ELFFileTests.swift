@@ -21,6 +21,26 @@ import Testing
         #expect(!elf.needed.contains { SockstepBinary.isSwiftRuntime($0) })
     }
 
+    /// A release build is one static executable (`-static-executable`): no dynamic section, so no
+    /// library and no glibc version to ask for. A static C program has the same shape.
+    @Test func aStaticExecutableNeedsNoLibraryAtAll() throws {
+        guard let cc = Fixtures.tool("cc") else { print("skipped: cc is not installed"); return }
+        let dir = try TestScratch.folder("static")
+        try "int main(void) { return 0; }\n".write(toFile: dir + "/main.c", atomically: true, encoding: .utf8)
+        let built = try Fixtures.run(cc, ["-static", "-o", dir + "/main", dir + "/main.c"])
+        guard built.status == 0 else { print("skipped: cc cannot link statically here (no libc.a): \(built.stderr)"); return }
+        let data = try #require(FileManager.default.contents(atPath: dir + "/main"))
+        let elf = try #require(ELFFile.parse([UInt8](data)))
+        #expect(elf.needed.isEmpty)
+        #expect(elf.glibc == nil)
+        let b = try SockstepBinary.load(dir + "/main")
+        #expect(b.isStatic && b.isSelfContained)
+        #expect(b.needs.contains("no library at all"))
+        #expect(b.warnings(target: "an old machine", targetGlibc: "2.17").isEmpty)
+        // The debug build, linked dynamically, is not.
+        #expect(!(try SockstepBinary.load(Fixtures.sockstep)).isStatic)
+    }
+
     @Test func theBundleOfADebugBuildHasTheRuntimeLibraries() throws {
         let b = try SockstepBinary.load(Fixtures.sockstep)
         #expect(!b.isSelfContained)

@@ -25,6 +25,7 @@ import Testing
         #expect(zip.map(\.mode) == [0o755, 0o755, 0o644, 0o644, 0o755])
         let readme = try #require(zip.first { $0.path == "README.md" }).text
         #expect(readme.contains("`sockstep` in this zip is a build with the Swift runtime inside (`--static-swift-stdlib`)"))
+        #expect(readme.contains("it needs only the C library"), "a dynamically linked C program is not called static")
         #expect(!readme.contains("lib/"))
         let classroom = ClassroomWorkflow.files(s).map(\.path)
         #expect(classroom == [".github/workflows/classroom.yml", ".github/classroom/grade.sh", ".github/classroom/README.md", ".github/classroom/echo-server.md", ".github/classroom/sockstep"])
