@@ -124,22 +124,45 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An IPv4 address (host byte order) as text, "127.0.0.1". By hand: glibc's inet_ntop formats
+    /// with sprintf, and every step's socket snapshot names each socket's two addresses.
+    public static func dottedQuad(_ address: UInt32) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(15)
+        for shift in [24, 16, 8, 0] {
+            let octet = UInt8(truncatingIfNeeded: address >> UInt32(shift))
+            if shift != 24 { bytes.append(UInt8(ascii: ".")) }
+            if octet >= 100 { bytes.append(0x30 + octet / 100) }
+            if octet >= 10 { bytes.append(0x30 + (octet / 10) % 10) }
+            bytes.append(0x30 + octet % 10)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// An IPv6 address as inet_ntop writes it; the two a lesson meets most ("::" and "::1") without
+    /// formatting.
+    public static func ipv6Text(_ address: in6_addr) -> String {
+        var address = address
+        let bytes = withUnsafeBytes(of: &address) { Array($0) }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) {
+            if bytes[15] == 0 { return "::" }
+            if bytes[15] == 1 { return "::1" }
+        }
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        inet_ntop(AF_INET6, &address, &buf, socklen_t(buf.count))
+        return stringFromCBuffer(buf)
+    }
+
     /// Reads an address the kernel wrote into a `sockaddr_storage`.
     init?(storage: sockaddr_storage, length: socklen_t) {
         var storage = storage
         switch Int32(storage.ss_family) {
         case AF_INET:
             let sin = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee } }
-            var addr = sin.sin_addr
-            var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-            inet_ntop(AF_INET, &addr, &buf, socklen_t(buf.count))
-            self = .ipv4(host: stringFromCBuffer(buf), port: UInt16(bigEndian: sin.sin_port))
+            self = .ipv4(host: SocketAddress.dottedQuad(UInt32(bigEndian: sin.sin_addr.s_addr)), port: UInt16(bigEndian: sin.sin_port))
         case AF_INET6:
             let sin6 = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee } }
-            var addr = sin6.sin6_addr
-            var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            inet_ntop(AF_INET6, &addr, &buf, socklen_t(buf.count))
-            self = .ipv6(host: stringFromCBuffer(buf), port: UInt16(bigEndian: sin6.sin6_port))
+            self = .ipv6(host: SocketAddress.ipv6Text(sin6.sin6_addr), port: UInt16(bigEndian: sin6.sin6_port))
         case AF_UNIX:
             let pathOffset = MemoryLayout<sa_family_t>.size
             let count = max(0, Int(length) - pathOffset)

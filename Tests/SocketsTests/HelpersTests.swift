@@ -97,3 +97,41 @@ struct EnvironmentTests {
         }
     }
 }
+
+/// Addresses as text are formatted by hand; inet_ntop is the reference.
+@Suite("address text")
+struct AddressTextTests {
+    static func ntop4(_ a: UInt32) -> String {
+        var addr = in_addr(s_addr: a.bigEndian)
+        var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        _ = inet_ntop(AF_INET, &addr, &buf, socklen_t(buf.count))
+        return String(cString: buf)
+    }
+
+    @Test("IPv4 as inet_ntop writes it: every octet width, the edges, and a spread of others")
+    func ipv4() {
+        var values: [UInt32] = [0, 1, 0x7F00_0001, 0xFFFF_FFFF, 0x0A00_0009, 0x6463_0A00, 0xC0A8_0101, 0x0909_6464, 0xE000_00FB]
+        var x: UInt32 = 0x1234_5678
+        for _ in 0..<2000 { x = x &* 1_664_525 &+ 1_013_904_223; values.append(x) }
+        for v in values { #expect(SocketAddress.dottedQuad(v) == Self.ntop4(v), "0x\(String(v, radix: 16))") }
+    }
+
+    @Test("IPv6 as inet_ntop writes it, with :: and ::1 taken without formatting", arguments: ["::", "::1", "::2", "1::", "::ffff:127.0.0.1", "fe80::1", "2001:db8::ff00:42:8329", "::100"])
+    func ipv6(text: String) {
+        var a = in6_addr()
+        #expect(inet_pton(AF_INET6, text, &a) == 1)
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+        #expect(SocketAddress.ipv6Text(a) == String(cString: buf))
+    }
+
+    @Test("a real socket's bound address reads back as text")
+    func real() throws {
+        let fd = try Posix.socket(family: AF_INET, type: Int32(SOCK_DGRAM.rawValue), proto: 0).get()
+        defer { _ = Posix.close(fd) }
+        _ = try Posix.bind(fd, .ipv4(host: "127.0.0.1", port: 0)).get()
+        guard case .ipv4(let host, let port) = try Posix.localAddress(fd).get() else { Issue.record("not IPv4"); return }
+        #expect(host == "127.0.0.1")
+        #expect(port != 0)
+    }
+}
