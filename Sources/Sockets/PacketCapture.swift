@@ -163,9 +163,15 @@ public final class PacketCapture {
     public func drain(keep: ([UInt8]) -> Bool = { _ in true }, limit: Int = .max, into frames: inout [CapturedFrame]) -> Int {
         guard !closed else { return 0 }
         var cut = 0
+        // One poll tells which of the six queues hold anything (most steps touch one or two).
+        var ready = [pollfd](repeating: pollfd(), count: sockets.count)
+        for (i, s) in sockets.enumerated() { ready[i] = pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0) }
+        var polled: Int32
+        repeat { polled = poll(&ready, nfds_t(ready.count), 0) } while polled < 0 && errno == EINTR
         var queues: [[Read]] = []
-        for s in sockets {
+        for (i, s) in sockets.enumerated() {
             var queue: [Read] = []
+            if polled >= 0 && ready[i].revents == 0 { queues.append(queue); continue }
             while let r = readOne(s) {
                 guard keep(r.frame.bytes) else { continue }
                 // The merge keeps each queue's order, so no more than `limit` of one queue can be among the first `limit`.
