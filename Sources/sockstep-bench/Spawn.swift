@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FoundationEssentials
 import Sockets
 
 /// Runs a program to completion with its output discarded (or read up to a marker), timing it with
@@ -14,10 +15,24 @@ enum Spawn {
         /// The child's peak resident memory, in KiB (wait4's ru_maxrss).
         var maxRSSKiB: Int
         var stdout: String
+        /// With `measuringMemory`: the intermediary's own peak, the least `maxRSSKiB` can be.
+        var floorKiB = 0
     }
 
     /// `keepOutput`: stdout is read (and returned) instead of going to /dev/null.
-    static func run(_ argv: [String], keepOutput: Bool = false, marker: String? = nil, environment: [String: String] = [:]) -> Outcome {
+    /// `measuringMemory`: the program is started by a copy of this benchmark in its intermediary
+    /// mode (`PeakMemory`), so that `maxRSSKiB` is the program's own peak and not this process's
+    /// (wait4's ru_maxrss of a posix_spawned child starts at its parent's size). Not for timing.
+    static func run(_ argv: [String], keepOutput: Bool = false, marker: String? = nil, environment: [String: String] = [:],
+                    measuringMemory: Bool = false) -> Outcome {
+        var argv = argv
+        var reportFDs: [Int32] = [-1, -1]
+        if measuringMemory {
+            _ = reportFDs.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }
+            _ = fcntl(reportFDs[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(reportFDs[1], F_SETFD, FD_CLOEXEC)
+            argv = [PeakMemory.executable, PeakMemory.flag, String(PeakMemory.reportFD), "--"] + argv
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,6 +48,7 @@ enum Spawn {
         }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        if measuringMemory { posix_spawn_file_actions_adddup2(&actions, reportFDs[1], PeakMemory.reportFD) }
 
         var env = [String: String]()
         var i = 0
@@ -50,8 +66,10 @@ enum Spawn {
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, cEnv)
         if reading { close(pipeFDs[1]) }
+        if measuringMemory { close(reportFDs[1]) }
         guard rc == 0 else {
             if reading { close(pipeFDs[0]) }
+            if measuringMemory { close(reportFDs[0]) }
             return Outcome(status: 127, seconds: 0, markerSeconds: nil, maxRSSKiB: 0, stdout: "")
         }
         var output: [UInt8] = []
@@ -76,8 +94,20 @@ enum Spawn {
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let seconds = MonotonicInstant.now().seconds(since: start)
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exit, seconds: seconds, markerSeconds: markerSeconds, maxRSSKiB: Int(usage.ru_maxrss),
-                       stdout: String(decoding: output, as: UTF8.self))
+        var maxRSS = Int(usage.ru_maxrss), floor = 0
+        if measuringMemory {
+            // The intermediary wrote "CHILD_MAXRSS OWN_PEAK" in KiB (0 when it could not start it).
+            var report = [UInt8](repeating: 0, count: 64)
+            let n = read(reportFDs[0], &report, report.count)
+            close(reportFDs[0])
+            let numbers = String(decoding: report[0..<max(n, 0)], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+            maxRSS = numbers.first ?? 0
+            floor = numbers.count > 1 ? numbers[1] : 0
+        }
+        var outcome = Outcome(status: exit, seconds: seconds, markerSeconds: markerSeconds, maxRSSKiB: maxRSS,
+                              stdout: String(decoding: output, as: UTF8.self))
+        outcome.floorKiB = floor
+        return outcome
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -98,5 +128,38 @@ enum Spawn {
             if s.hasPrefix("VmHWM:") { return Int(s.dropFirst(6).filter(\.isNumber)) ?? 0 }
         }
         return 0
+    }
+}
+
+/// The benchmark's intermediary mode, `sockstep-bench --peak-memory-of FD -- PROGRAM ARGS...`:
+/// starts PROGRAM with the same standard streams, waits, writes PROGRAM's ru_maxrss (KiB) to FD
+/// and exits with PROGRAM's status. Needed because a spawned child's peak memory starts at its
+/// parent's resident size: the benchmark holds every lesson's figures (13 MiB), this fresh
+/// process holds almost nothing (its own size, the floor of the figure, is reported too).
+enum PeakMemory {
+    static let flag = "--peak-memory-of"
+    static let reportFD: Int32 = 3
+    static var executable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0] }
+
+    /// Runs the intermediary mode if this process was started in it (never returns then).
+    static func serveIfAsked() {
+        let args = CommandLine.arguments
+        guard args.count >= 5, args[1] == flag, let fd = Int32(args[2]), args[3] == "--" else { return }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addclose(&actions, fd)
+        let cArgs = args.dropFirst(4).map { strdup($0) } + [nil]
+        var pid: pid_t = 0
+        var report = "0\n"
+        var exitStatus: Int32 = 127
+        if posix_spawnp(&pid, args[4], &actions, nil, cArgs, environ) == 0 {
+            var status: Int32 = 0
+            var usage = rusage()
+            while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+            report = "\(usage.ru_maxrss) \(Spawn.peakMemoryKiB())\n"
+            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+        _ = report.withCString { write(fd, $0, strlen($0)) }
+        exit(exitStatus)
     }
 }

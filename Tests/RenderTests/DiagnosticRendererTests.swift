@@ -34,6 +34,19 @@ struct DiagnosticRendererTests {
         #expect(JSON.object([("a", .string("x\"y\n\u{1}"))]).text == "{\"a\":\"x\\\"y\\n\\u0001\"}")
     }
 
+    @Test("JSON escapes inside one character and keeps every other byte", arguments: [
+        ("a\r\nb", #""a\r\nb""#),                  // CR LF is one Character: both halves escaped
+        ("e\u{301}\"\u{301}", "\"e\u{301}\\\"\u{301}\""),  // a quote with a combining accent is still escaped
+        ("☕️ \\ 🇫🇷\t", #""☕️ \\ 🇫🇷\t""#),
+        ("\u{7}\u{1f}\u{7f}", #""\u0007\u001f"# + "\u{7f}\""),
+        ("", #""""#),
+        ("\"\"", #""\"\"""#),
+    ])
+    func jsonBytes(input: String, quoted: String) {
+        #expect(JSON.quote(input) == quoted)
+        #expect(JSON.array([.string(input), .int(-3), .null, .object([(input, .bool(true))])]).text == "[\(quoted),-3,null,{\(quoted):true}]")
+    }
+
     @Test("the socket table aligns its columns")
     func table() {
         let rows = [
