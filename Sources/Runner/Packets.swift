@@ -49,7 +49,7 @@ public struct CaptureRecord: Sendable {
     }
 }
 
-/// The run's capture: a packet socket on the loopback, drained after every step. Only segments to
+/// The run's capture: raw IP sockets on the loopback (`PacketCapture`), drained after every step. Only segments to
 /// or from one of the run's own ports (its sockets', the program under test's) are kept, so runs
 /// in parallel never see each other's packets, in the private network (the grader's jobs share
 /// it) and on the machine's own loopback (root, or tests) alike.
@@ -87,7 +87,7 @@ final class PacketRecorder {
             availability = .captured
         case .failure(let e):
             capture = nil
-            availability = .unavailable("a packet socket on the loopback was refused (\(e.name))")
+            availability = .unavailable("a raw socket on the loopback was refused (\(e.name))")
         }
     }
 
@@ -131,7 +131,7 @@ final class PacketRecorder {
                       snapLength: capture?.snapLength ?? 0)
     }
 
-    /// The capture goes back to the process's pool: closing a packet socket costs 10-20 ms.
+    /// The capture goes back to the process's pool, for the next run (see `PacketCapture.acquire`).
     func close() { capture?.recycle() }
 }
 

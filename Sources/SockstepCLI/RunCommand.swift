@@ -102,8 +102,8 @@ public enum RunCommand: Command {
                 continue
             }
             if !json && !options.quiet { io.out(renderer.header(doc) + "\n") }
-            // The capture only where something shows or checks it: opening it is cheap, but each
-            // process pays a grace period of the kernel (10-20 ms) for its packet socket at exit.
+            // The capture only where something shows or checks it: its six raw sockets cost little to
+            // open and nothing at exit, but every packet is copied to them and read after each step.
             var runOptions = RunOptions()
             runOptions.capture = options.packets || diagram || json || htmlPath != nil || pcapPath != nil
                 || doc.steps.contains { $0.packets != nil }

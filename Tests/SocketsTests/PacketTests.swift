@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import Sockets
 
@@ -156,27 +159,139 @@ struct PcapTests {
 
 @Suite("Capture on the loopback")
 struct CaptureTests {
-    @Test("a packet socket sees a handshake once per frame (root only: the shared loopback)")
-    func handshake() throws {
-        guard PrivateNetwork.isRoot else {
-            print("skipped: opening a packet socket on the machine's loopback needs root")
-            return
-        }
-        let cap = try PacketCapture.open().get()
-        defer { cap.close() }
-        let server = try Posix.socket(family: SocketConstants.named("AF_INET")!.value, type: SocketConstants.named("SOCK_STREAM")!.value, proto: 0).get()
-        defer { _ = Posix.close(server) }
-        try Posix.bind(server, .ipv4(host: "127.0.0.1", port: 0)).get()
+    static func skip() -> Bool {
+        if PrivateNetwork.isRoot { return false }
+        print("skipped: opening raw sockets on the machine's loopback needs root")
+        return true
+    }
+
+    static func tcp(_ family: String) throws -> SocketFD {
+        try Posix.socket(family: SocketConstants.named(family)!.value, type: SocketConstants.named("SOCK_STREAM")!.value, proto: 0).get()
+    }
+
+    static func udp(_ family: String) throws -> SocketFD {
+        try Posix.socket(family: SocketConstants.named(family)!.value, type: SocketConstants.named("SOCK_DGRAM")!.value, proto: 0).get()
+    }
+
+    /// A handshake to a listener at `host`; returns the listener's port.
+    static func handshake(_ family: String, _ host: SocketAddress) throws -> (Int, [SocketFD]) {
+        let server = try tcp(family)
+        try Posix.bind(server, host).get()
         try Posix.listen(server, backlog: 1).get()
         let address = try Posix.localAddress(server).get()
-        let client = try Posix.socket(family: SocketConstants.named("AF_INET")!.value, type: SocketConstants.named("SOCK_STREAM")!.value, proto: 0).get()
-        defer { _ = Posix.close(client) }
+        let client = try tcp(family)
         try Posix.connect(client, address).get()
+        return (Int(address.port!), [server, client])
+    }
+
+    static func ours(_ port: Int) -> ([UInt8]) -> Bool {
+        { PacketDecoder.decode(frame: $0).map { $0.sourcePort == port || $0.destinationPort == port } ?? false }
+    }
+
+    @Test("the raw sockets see an IPv4 handshake once per packet, stamped with the time it crossed (root only: the shared loopback)")
+    func handshake() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        let (port, fds) = try Self.handshake("AF_INET", .ipv4(host: "127.0.0.1", port: 0))
+        defer { for f in fds { _ = Posix.close(f) } }
         var frames: [CapturedFrame] = []
-        let port = Int(address.port!)
-        cap.drain(keep: { PacketDecoder.decode(frame: $0).map { $0.sourcePort == port || $0.destinationPort == port } ?? false }, into: &frames)
+        cap.drain(keep: Self.ours(port), into: &frames)
         let flags = frames.compactMap { PacketDecoder.decode(frame: $0.bytes)?.flags }
         #expect(flags == [[.syn], [.syn, .ack], [.ack]])
         #expect(frames.allSatisfy { $0.seconds > 1_600_000_000 })
+        // The Ethernet header lo shows: zero addresses, then IPv4's ethertype; the frame's whole length.
+        #expect(frames.allSatisfy { $0.bytes.prefix(14) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00] })
+        #expect(frames.allSatisfy { $0.length == 14 + (Int($0.bytes[16]) << 8 | Int($0.bytes[17])) })
+        let times = frames.map { $0.seconds * 1_000_000 + $0.microseconds }
+        #expect(times == times.sorted())
+    }
+
+    @Test("an IPv6 packet gets its header rebuilt: version, payload length, next header, hop limit, both addresses")
+    func ipv6() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        let (port, fds) = try Self.handshake("AF_INET6", .ipv6(host: "::1", port: 0))
+        defer { for f in fds { _ = Posix.close(f) } }
+        guard case .done(5) = Posix.send(fds[1], Array("hello".utf8)) else { Issue.record("send failed"); return }
+        var frames: [CapturedFrame] = []
+        cap.drain(keep: Self.ours(port), into: &frames)
+        let segments = frames.compactMap { PacketDecoder.decode(frame: $0.bytes) }
+        #expect(segments.map(\.flags) == [[.syn], [.syn, .ack], [.ack], [.psh, .ack], [.ack]])
+        #expect(segments.allSatisfy { $0.ipVersion == 6 && $0.source == "::1" && $0.destination == "::1" })
+        #expect(segments.map(\.payloadLength) == [0, 0, 0, 5, 0])
+        #expect(segments[3].payload == Array("hello".utf8))
+        for f in frames {
+            let b = f.bytes
+            #expect(b[12] == 0x86 && b[13] == 0xDD)
+            #expect(b[14] >> 4 == 6)
+            #expect(Int(b[18]) << 8 | Int(b[19]) == f.length - 54, "payload length")
+            #expect(b[20] == 6, "next header: TCP")
+            #expect(b[21] == 64, "hop limit")
+        }
+    }
+
+    @Test("a datagram to a closed port, then its ICMP error, in the order they crossed (two sockets merged), IPv4 and IPv6",
+          arguments: [("AF_INET", SocketAddress.ipv4(host: "127.0.0.1", port: 0)), ("AF_INET6", SocketAddress.ipv6(host: "::1", port: 0))])
+    func datagramAndError(_ family: String, _ any: SocketAddress) throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        // A port nobody listens on: bound, read, closed.
+        let gone = try Self.udp(family)
+        try Posix.bind(gone, any).get()
+        let closed = try Posix.localAddress(gone).get()
+        _ = Posix.close(gone)
+        let sender = try Self.udp(family)
+        defer { _ = Posix.close(sender) }
+        try Posix.bind(sender, any).get()
+        let port = Int(try Posix.localAddress(sender).get().port!)
+        for _ in 0..<2 { _ = Posix.send(sender, Array("spam".utf8), to: closed) }
+        var frames: [CapturedFrame] = []
+        cap.drain(keep: Self.ours(port), into: &frames)
+        let shown = frames.compactMap { PacketDecoder.decode(frame: $0.bytes)?.summary }
+        #expect(shown == ["UDP len=4", "ICMP port unreachable", "UDP len=4", "ICMP port unreachable"])
+    }
+
+    @Test("at most `limit` packets are kept, in order; the others are counted")
+    func limit() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        let (port, fds) = try Self.handshake("AF_INET", .ipv4(host: "127.0.0.1", port: 0))
+        defer { for f in fds { _ = Posix.close(f) } }
+        var frames: [CapturedFrame] = []
+        let cut = cap.drain(keep: Self.ours(port), limit: 2, into: &frames)
+        #expect(frames.compactMap { PacketDecoder.decode(frame: $0.bytes)?.flags } == [[.syn], [.syn, .ack]])
+        #expect(cut == 1)
+    }
+
+    @Test("packets the kernel dropped for a full buffer are counted, and reading the count does not reset it")
+    func dropped() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        #expect(cap.dropped() == 0)
+        // The smallest buffer the kernel allows on the IPv4 TCP socket: one packet fits, the next do not.
+        for fd in cap.descriptors { _ = Posix.setOption(SocketFD(rawValue: fd), level: SOL_SOCKET, name: SO_RCVBUF, value: 1) }
+        var fds: [SocketFD] = []
+        defer { for f in fds { _ = Posix.close(f) } }
+        for _ in 0..<3 { fds += try Self.handshake("AF_INET", .ipv4(host: "127.0.0.1", port: 0)).1 }
+        let first = cap.dropped()
+        #expect(first >= 2)
+        #expect(cap.dropped() >= first)
+        var frames: [CapturedFrame] = []
+        cap.drain(into: &frames)
+        #expect(cap.dropped() >= first)
+    }
+
+    @Test("opening fails with the errno when the interface does not exist")
+    func noInterface() {
+        guard case .failure(let e) = PacketCapture.open(interface: "nonexistent0") else {
+            Issue.record("a capture on a missing interface opened")
+            return
+        }
+        #expect(e.rawValue == ENODEV)
     }
 }
