@@ -2,10 +2,12 @@
 /// `replacingOccurrences`, `range(of:)`, `padding(toLength:)`), so that no module of the product has
 /// to load Foundation. They work on Unicode scalars or UTF-8 bytes, as Foundation's do, never on
 /// whole characters: "\r\n" is one Character but two scalars, and "\n" is found inside it.
+/// Inlinable, so that each caller gets a String version: called generically, each first use of a
+/// String.UTF8View-like associated type made the runtime scan the binary's conformance records.
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs (Foundation's `CharacterSet.whitespaces`:
     /// tab and every Unicode space separator; not newlines).
-    public var trimmingWhitespace: String {
+    @inlinable public var trimmingWhitespace: String {
         let scalars = Substring(self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !isHorizontalSpace($0) }),
               let last = scalars.lastIndex(where: { !isHorizontalSpace($0) }) else { return "" }
@@ -14,7 +16,7 @@ extension StringProtocol {
 
     /// Every occurrence of `target` replaced, scanning left to right (byte for byte, as Foundation's
     /// literal search does).
-    public func replacingAll(_ target: String, with replacement: String) -> String {
+    @inlinable public func replacingAll(_ target: String, with replacement: String) -> String {
         let needle = Array(target.utf8)
         guard let head = needle.first, utf8.contains(head) else { return String(self) }
         let haystack = Array(utf8)
@@ -35,7 +37,7 @@ extension StringProtocol {
     }
 
     /// The first range where `target` occurs, scalar for scalar (nil for an empty target).
-    public func firstRange(ofText target: String) -> Range<Index>? {
+    @inlinable public func firstRange(ofText target: String) -> Range<Index>? {
         let needle = Array(target.unicodeScalars)
         guard let head = needle.first else { return nil }
         let scalars = Substring(self).unicodeScalars
@@ -53,7 +55,7 @@ extension StringProtocol {
 
     /// Cut or padded with spaces on the right to exactly `width` characters (Foundation's
     /// `padding(toLength:withPad:" ",startingAt:0)`, counted in characters).
-    public func padded(to width: Int) -> String {
+    @inlinable public func padded(to width: Int) -> String {
         let n = count
         if n == width { return String(self) }
         if n > width { return String(prefix(width)) }
@@ -61,6 +63,6 @@ extension StringProtocol {
     }
 }
 
-private func isHorizontalSpace(_ s: Unicode.Scalar) -> Bool {
+@usableFromInline func isHorizontalSpace(_ s: Unicode.Scalar) -> Bool {
     s == "\t" || s.properties.generalCategory == .spaceSeparator
 }
