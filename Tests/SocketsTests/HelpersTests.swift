@@ -105,7 +105,11 @@ struct AddressTextTests {
         var addr = in_addr(s_addr: a.bigEndian)
         var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
         _ = inet_ntop(AF_INET, &addr, &buf, socklen_t(buf.count))
-        return String(cString: buf)
+        return text(buf)
+    }
+
+    static func text(_ buf: [CChar]) -> String {
+        String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test("IPv4 as inet_ntop writes it: every octet width, the edges, and a spread of others")
@@ -122,7 +126,7 @@ struct AddressTextTests {
         #expect(inet_pton(AF_INET6, text, &a) == 1)
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         _ = inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
-        #expect(SocketAddress.ipv6Text(a) == String(cString: buf))
+        #expect(SocketAddress.ipv6Text(a) == Self.text(buf))
     }
 
     @Test("a real socket's bound address reads back as text")
@@ -133,5 +137,19 @@ struct AddressTextTests {
         guard case .ipv4(let host, let port) = try Posix.localAddress(fd).get() else { Issue.record("not IPv4"); return }
         #expect(host == "127.0.0.1")
         #expect(port != 0)
+    }
+}
+
+@Suite("joined")
+struct JoinedTests {
+    @Test("[String].joined is the standard library's, element for element", arguments: [
+        [], [""], ["a"], ["a", "b"], ["", ""], ["é", "\u{301}", "☕️"], ["x", "", "y", ""],
+    ] as [[String]])
+    func same(parts: [String]) {
+        for separator in ["", ", ", "\n", "\u{301}"] {
+            // An ArraySlice takes the standard library's version: the reference.
+            #expect(parts.joined(separator: separator) == parts[...].joined(separator: separator))
+        }
+        #expect(parts.joined() == parts[...].joined())
     }
 }
