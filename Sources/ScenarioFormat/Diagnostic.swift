@@ -68,9 +68,12 @@ public enum Suggest {
     public static func closest(to word: String, in candidates: [String], maxDistance: Int? = nil) -> String? {
         let limit = maxDistance ?? max(1, min(3, word.count / 3 + 1))
         var best: (String, Int)?
+        let lower = word.lowercased()
         for c in candidates {
-            let d = distance(word.lowercased(), c.lowercased())
-            if d <= limit, best == nil || d < best!.1 { best = (c, d) }
+            let d = distance(lower, c.lowercased())
+            // Ties go to the name first in alphabetical order: many candidate lists come from a
+            // dictionary, whose order changes from one process to the next.
+            if d <= limit, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
         }
         return best?.0
     }

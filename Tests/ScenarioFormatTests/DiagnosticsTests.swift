@@ -275,6 +275,17 @@ struct ParsingTests {
         #expect(Suggest.closest(to: "sendal", in: Vocabulary.methodNames) == "sendall")
         #expect(Suggest.closest(to: "xyzzy", in: Vocabulary.methodNames) == nil)
     }
+
+    @Test("a tie goes to the alphabetically first name, whatever the candidates' order")
+    func ties() {
+        // "pear" is one edit from both; a dictionary's keys come in a different order each process.
+        #expect(Suggest.closest(to: "pear", in: ["peer", "peak"]) == "peak")
+        #expect(Suggest.closest(to: "pear", in: ["peak", "peer"]) == "peak")
+        // A closer name still wins over an alphabetically earlier one.
+        #expect(Suggest.closest(to: "peer", in: ["peak", "peer"]) == "peer")
+        #expect(Suggest.closest(to: "sed", in: ["send", "set", "seed"]) == "seed")
+        #expect(Suggest.closest(to: "sed", in: ["set", "seed", "send"]) == "seed")
+    }
 }
 
 @Suite("Quoted text in messages")
