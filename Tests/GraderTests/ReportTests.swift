@@ -26,6 +26,20 @@ struct ReportTests {
         #expect(!t.contains("\u{1B}["), "no colour unless asked")
     }
 
+    @Test("text: the heading names the command and the exercise, on two lines when one would pass 80 columns")
+    func heading() {
+        var g = Self.grade
+        g.command = ["python3", "server.py"]
+        g.exercisePath = "echo-server.md"
+        let short = TextReport.render(g).split(separator: "\n")[0]
+        #expect(short == "Grading `python3 server.py` with \(g.exercise) (\(g.exercisePath))")
+        g.command = ["python3", "scenarios/exercises/solutions/echo-server/a-rather-long-name/reference.py"]
+        let lines = TextReport.render(g).split(separator: "\n").prefix(2).map(String.init)
+        #expect(lines[0] == "Grading `python3 scenarios/exercises/solutions/echo-server/a-rather-long-name/reference.py`")
+        #expect(lines[1] == "  with \(g.exercise) (\(g.exercisePath))")
+        #expect(lines[1].count <= 80)
+    }
+
     @Test("TAP version 14: the version line, the plan, a line per check")
     func tapShape() {
         let t = TAPReport.render(Self.grade)

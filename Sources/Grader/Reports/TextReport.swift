@@ -6,7 +6,14 @@ public enum TextReport {
     public static func render(_ g: Grade, options: ReportOptions = ReportOptions()) -> String {
         let c = Colors(on: options.color)
         var out: [String] = []
-        out.append(c.bold("Grading `\(g.command.joined(separator: " "))` with \(g.exercise)") + " (\(g.exercisePath))")
+        // One line when it fits 80 columns; a long command keeps the exercise on a line of its own.
+        let command = "Grading `\(g.command.joined(separator: " "))`", exercise = "with \(g.exercise)"
+        if command.count + exercise.count + g.exercisePath.count + 4 <= 80 {
+            out.append(c.bold(command + " " + exercise) + " (\(g.exercisePath))")
+        } else {
+            out.append(c.bold(command))
+            out.append(c.bold("  " + exercise) + " (\(g.exercisePath))")
+        }
         if let after = g.program.readyAfter, let port = g.port {
             out.append("Your program listened on 127.0.0.1 port \(port) after \(Messages.milliseconds(after)).")
         }
