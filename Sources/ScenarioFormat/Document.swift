@@ -107,9 +107,17 @@ public enum DocumentParser {
         }
         // Split on the byte: Swift counts "\r\n" as one Character, so a split on the Character "\n"
         // (or Foundation's components(separatedBy:)) leaves a Windows file as one long line.
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes in
-            let line = String(Substring(bytes))
-            return line.utf8.last == UInt8(ascii: "\r") ? String(line.dropLast()) : line
+        // A CR before the newline goes too (a CR is always a Character of its own).
+        var lines: [String] = []
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "\n") {
+                var end = i
+                if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                start = i + 1
+            }
         }
         if lines.last == "" { lines.removeLast() }
         var diagnostics: [Diagnostic] = []

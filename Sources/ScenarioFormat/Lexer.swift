@@ -44,7 +44,8 @@ struct Lexer {
         var tokens: [Token] = []
         var depth = 0
         for (lineNo, text) in lines {
-            let chars = Array(text)
+            // ASCII (nearly every step line): each byte is one Character, no grapheme breaking needed.
+            let chars: [Character] = text.utf8.allSatisfy({ $0 < 0x80 }) ? text.utf8.map { Character(Unicode.Scalar($0)) } : Array(text)
             var i = 0
             func loc(_ at: Int) -> SourceLocation { SourceLocation(line: lineNo, column: at + 1) }
             lineLoop: while i < chars.count {
@@ -224,7 +225,24 @@ struct Lexer {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing spaces, tabs and CRs, as Characters: a space followed by a
+    /// combining accent is one Character and stays.
     var trimmingSpaces: String {
+        // On bytes where the ends are ASCII (nearly always): a space, tab or CR next to an ASCII
+        // byte is a Character of its own, so dropping those bytes is dropping those Characters.
+        let whole = Substring(self), u = whole.utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        var start = u.startIndex
+        while start != u.endIndex, isSpace(u[start]) { start = u.index(after: start) }
+        var end = u.endIndex
+        if start == u.endIndex { return "" }
+        while end != start, isSpace(u[u.index(before: end)]) { end = u.index(before: end) }
+        if u[start] < 0x80, u[u.index(before: end)] < 0x80 { return String(whole[start..<end]) }
+        return trimmingSpacesByCharacter
+    }
+
+    /// The reference: Character by Character.
+    var trimmingSpacesByCharacter: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }

@@ -352,6 +352,29 @@ struct StepParser {
 
     /// The code part of a line: everything before a `#` that is not inside a string.
     static func stripComment(_ line: String) -> String {
+        // ASCII (nearly every line): the same scan on bytes, each byte one Character.
+        let bytes = line.utf8
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            var quote: UInt8 = 0
+            var escaped = false
+            var count = 0
+            for b in bytes {
+                if quote != 0 {
+                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == quote { quote = 0 }
+                } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                    quote = b
+                } else if b == UInt8(ascii: "#") {
+                    break
+                }
+                count += 1
+            }
+            return count == bytes.count ? line : String(decoding: bytes.prefix(count), as: UTF8.self)
+        }
+        return stripCommentByCharacter(line)
+    }
+
+    /// The reference scan, Character by Character.
+    static func stripCommentByCharacter(_ line: String) -> String {
         var quote: Character?
         var escaped = false
         var out = ""
