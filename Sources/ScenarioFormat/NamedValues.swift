@@ -10,7 +10,10 @@ public enum NamedValues {
     public static func apply(_ steps: [Step], known: inout [String: Node]) -> [Step] {
         var out: [Step] = []
         for var step in steps {
-            if !step.targets.isEmpty, let value = literal(substitute(step.call, known, asValue: true)) {
+            // Most steps name no known value and call no encode/decode: nothing to rewrite, and
+            // rebuilding their trees was most of this pass's time.
+            let rewrites = mayRewrite(step.call, known)
+            if !step.targets.isEmpty, let value = literal(rewrites ? substitute(step.call, known, asValue: true) : step.call) {
                 step.call = value
                 if step.targets.count == 1 {
                     known[step.targets[0]] = value
@@ -26,14 +29,32 @@ public enum NamedValues {
             if case .name(let n) = step.call.expr, step.targets.isEmpty, let v = known[n] {
                 // `PORT` alone shows its value.
                 step.call = relocate(v, to: step.call)
-            } else {
+            } else if rewrites {
                 step.call = substitute(step.call, known, asValue: false)
             }
-            if case .value(let v)? = step.expectation { step.expectation = .value(substitute(v, known, asValue: true, inPattern: true)) }
+            if case .value(let v)? = step.expectation, mayRewrite(v, known) {
+                step.expectation = .value(substitute(v, known, asValue: true, inPattern: true))
+            }
             for t in step.targets { known[t] = nil }
             out.append(step)
         }
         return out
+    }
+
+    /// False when `substitute` would give `node` back as it is: it uses no known name and calls no
+    /// `encode` or `decode` (over-approximated: any mention counts, wherever it is).
+    static func mayRewrite(_ node: Node, _ known: [String: Node]) -> Bool {
+        switch node.expr {
+        case .name(let n): return known[n] != nil
+        case .call(let callee, let args):
+            if case .attribute(_, let method) = callee.expr, method == "encode" || method == "decode" { return true }
+            return mayRewrite(callee, known) || args.contains { mayRewrite($0, known) }
+        case .attribute(let base, _): return mayRewrite(base, known)
+        case .tuple(let items), .list(let items): return items.contains { mayRewrite($0, known) }
+        case .binary(_, let a, let b): return mayRewrite(a, known) || mayRewrite(b, known)
+        case .negate(let a): return mayRewrite(a, known)
+        default: return false
+        }
     }
 
     /// The node, when it is a plain value: literals, tuples and lists of them, arithmetic on them.
