@@ -399,10 +399,11 @@ public final class Session {
         return local.port == 0 ? "UNBOUND" : "BOUND"
     }
 
-    func kernelState(_ e: SocketEntry) -> String? {
+    /// `tcpInfo`: TCP_INFO already read for this socket (the snapshot reads it once for all it shows).
+    func kernelState(_ e: SocketEntry, tcpInfo: TCPInfo?? = nil) -> String? {
         if e.closed { return closedState(e) ?? "CLOSED" }
         if e.isTCP {
-            let st = Posix.tcpInfo(e.fd)?.state
+            let st = (tcpInfo ?? Posix.tcpInfo(e.fd))?.state
             // After the FIN exchange the kernel moves the connection to a TIME_WAIT entry of its own
             // and reports the still-open descriptor as CLOSED: show the connection's real state.
             if st == .closed, let l = e.lastLocal, let p = e.lastPeer, ProcNet.tcpState(local: l, peer: p) == .timeWait {
@@ -444,13 +445,14 @@ public final class Session {
             let peer: SocketAddress? = { if case .success(let a) = Posix.peerAddress(e.fd) { return a }; return nil }()
             if let local { e.lastLocal = local }
             if let peer { e.lastPeer = peer }
-            var state = kernelState(e)
+            let tcpInfo = e.isTCP ? Posix.tcpInfo(e.fd) : nil
+            var state = kernelState(e, tcpInfo: .some(tcpInfo))
             // In SYN_SENT getpeername fails; the table still shows where the handshake is going.
             let peerShown = peer ?? (state == "SYN_SENT" ? e.connectTarget : nil)
             var pending: Int?
             var backlog: Int?
             var unacked: Int?
-            if e.isTCP, let info = Posix.tcpInfo(e.fd) {
+            if let info = tcpInfo {
                 if info.state == .listen {
                     pending = Int(info.unacked)
                     backlog = Int(info.sacked)

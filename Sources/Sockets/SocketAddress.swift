@@ -31,8 +31,8 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// "127.0.0.1:41217", "[::1]:41217" or the Unix path.
     public var description: String {
         switch self {
-        case .ipv4(let h, let p): return "\(h):\(p)"
-        case .ipv6(let h, let p): return "[\(h)]:\(p)"
+        case .ipv4(let h, let p): return h + ":" + String(p)
+        case .ipv6(let h, let p): return "[" + h + "]:" + String(p)
         case .unix(let path): return path.isEmpty ? "(unnamed)" : path
         }
     }
@@ -127,16 +127,18 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// An IPv4 address (host byte order) as text, "127.0.0.1". By hand: glibc's inet_ntop formats
     /// with sprintf, and every step's socket snapshot names each socket's two addresses.
     public static func dottedQuad(_ address: UInt32) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(15)
-        for shift in [24, 16, 8, 0] {
-            let octet = UInt8(truncatingIfNeeded: address >> UInt32(shift))
-            if shift != 24 { bytes.append(UInt8(ascii: ".")) }
-            if octet >= 100 { bytes.append(0x30 + octet / 100) }
-            if octet >= 10 { bytes.append(0x30 + (octet / 10) % 10) }
-            bytes.append(0x30 + octet % 10)
+        String(unsafeUninitializedCapacity: 15) { out in
+            var n = 0
+            for k in 0..<4 {
+                let octet = UInt8(truncatingIfNeeded: address >> UInt32(24 - 8 * k))
+                if k > 0 { out[n] = UInt8(ascii: "."); n += 1 }
+                if octet >= 100 { out[n] = 0x30 + octet / 100; n += 1 }
+                if octet >= 10 { out[n] = 0x30 + (octet / 10) % 10; n += 1 }
+                out[n] = 0x30 + octet % 10
+                n += 1
+            }
+            return n
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// An IPv6 address as inet_ntop writes it; the two a lesson meets most ("::" and "::1") without
