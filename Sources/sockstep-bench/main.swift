@@ -380,10 +380,21 @@ if !documents.isEmpty {
         coursePython = measured.map(\.pyCommand).reduce(0, +)
     }
 }
-var startup = Double.nan, version = Double.nan, pythonStartup = Double.nan
+var startup = Double.nan, startupNoNetwork = Double.nan, version = Double.nan, pythonStartup = Double.nan
+// A few milliseconds each, and this machine's timings wander by a third from minute to minute:
+// at least 21 samples, interleaved, even with --quick.
+let startupRuns = max(runs, 21)
 if haveBinary, let first = documents.first {
-    startup = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"").markerSeconds ?? .nan })
-    version = median((0..<runs).map { _ in Spawn.run([settings.sockstep, "--version"]).seconds })
+    var with: [Double] = [], without: [Double] = [], versions: [Double] = []
+    for _ in 0..<startupRuns {
+        with.append(Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"").markerSeconds ?? .nan)
+        without.append(Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"",
+                                 environment: [PrivateNetwork.environmentVariable: "off"]).markerSeconds ?? .nan)
+        versions.append(Spawn.run([settings.sockstep, "--version"]).seconds)
+    }
+    startup = median(with)
+    startupNoNetwork = median(without)
+    version = median(versions)
 }
 if havePython {
     pythonStartup = median((0..<runs).map { _ in Spawn.run([settings.python, "-c", "import socket"]).seconds })
@@ -456,7 +467,8 @@ print("  in one process                 \(pad(ms(courseInProcess), 8)) ms   (lef
 print("  as one command                 \(pad(ms(courseCommand), 8)) ms   (sockstep run --quiet FILES, waits excluded)")
 print("  Python baseline, one per file  \(pad(ms(coursePython), 8)) ms   (sum of whole commands, waits excluded)")
 print("Start-up")
-print("  binary to the first step       \(pad(ms(startup), 8)) ms   (sockstep run --json, spawn to the first step's line)")
+print("  binary to the first step       \(pad(ms(startup), 8)) ms   (sockstep run --json \(documents.first.map { Path.lastComponent($0.0) } ?? "-"), spawn to the first step's line; medians of \(startupRuns))")
+print("  ... without the private network\(pad(ms(startupNoNetwork), 8)) ms   (SOCKSTEP_NETNS=off: no namespace to build, no capture to open)")
 print("  sockstep --version             \(pad(ms(version), 8)) ms")
 print("  python3 -c 'import socket'     \(pad(ms(pythonStartup), 8)) ms")
 print("Grading (\(submissionCount) copies of the echo server's reference solution, `sockstep grade --submissions`)")
