@@ -20,7 +20,7 @@ status=0
 
 echo "== soak 1/2: the course $runs times in one process"
 SOCKSTEP_SOAK=1 SOCKSTEP_SOAK_RUNS="$runs" swift test --filter SoakTests > "$tmp/in-process.log" 2>&1 || status=1
-grep -E '^soak:|✘|error:|passed after|failed after' "$tmp/in-process.log" || true
+grep -E '^soak:|✘|↳ run |error:|passed after|failed after' "$tmp/in-process.log" || true
 grep -q 'Test run with 1 test .*passed' "$tmp/in-process.log" || { echo "soak: the in-process soak did not pass"; status=1; }
 
 echo "== soak 2/2: the course in 4 processes at once, $per_process times each"

@@ -54,6 +54,9 @@ public struct CaptureRecord: Sendable {
 /// in parallel never see each other's packets, in the private network (the grader's jobs share
 /// it) and on the machine's own loopback (root, or tests) alike.
 final class PacketRecorder {
+    /// How long a step with a `=>` expectation waits for packets still on their way through the
+    /// kernel before it fails (only a step that would fail waits).
+    static let lateness = 0.05
     let capture: PacketCapture?
     let availability: CaptureAvailability
     var frames: [CapturedFrame] = []
@@ -211,11 +214,20 @@ extension Session {
                 if case .success(let a) = Posix.peerAddress(e.fd) { e.lastPeer = a }
             }
         }
-        let packets = r.drain(names: endpointNames, ports: ownPorts, notes: &event.notes)
-        event.packets = packets
-        if let p = event.step.packets, event.verdict.isSuccess, let m = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) {
-            event.verdict = .failed(m)
+        var packets = r.drain(names: endpointNames, ports: ownPorts, notes: &event.notes)
+        if let p = event.step.packets, event.verdict.isSuccess, var mismatch = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) {
+            // A packet reaches the capture in the kernel's receive path, which a busy machine can
+            // run a moment after the call returned: before failing the step, late packets get
+            // up to `PacketRecorder.lateness` (a poll on the capture, no sleep).
+            let deadline = MonotonicInstant.now().adding(seconds: PacketRecorder.lateness)
+            while let capture = r.capture, capture.waitForPacket(milliseconds: deadline.millisecondsLeft) {
+                packets += r.drain(names: endpointNames, ports: ownPorts, notes: &event.notes)
+                guard let m = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) else { break }
+                mismatch = m
+            }
+            if PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) != nil { event.verdict = .failed(mismatch) }
         }
+        event.packets = packets
     }
 
     /// At the end of the run: the packets the last closes caused (kept for `--pcap`), then the

@@ -199,6 +199,15 @@ public final class PacketCapture {
         return cut
     }
 
+    /// Waits until a packet is queued on one of the sockets, at most `milliseconds`; true if one is.
+    public func waitForPacket(milliseconds: Int) -> Bool {
+        guard !closed, milliseconds > 0 else { return false }
+        var ready = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var polled: Int32
+        repeat { polled = poll(&ready, nfds_t(ready.count), Int32(clamping: milliseconds)) } while polled < 0 && errno == EINTR
+        return polled > 0
+    }
+
     /// The next packet queued on `s`, as a frame, or nil when its queue is empty.
     private func readOne(_ s: Raw) -> Read? {
         let v6 = s.family == AF_INET6

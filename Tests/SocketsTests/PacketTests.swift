@@ -207,6 +207,29 @@ struct CaptureTests {
         #expect(times == times.sorted())
     }
 
+    @Test("waiting for a packet returns as soon as one is queued (root only: the shared loopback)")
+    func waitForPacket() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        var frames: [CapturedFrame] = []
+        cap.drain(into: &frames)
+        #expect(!cap.waitForPacket(milliseconds: 0), "a zero wait never waits")
+        let u = try Self.udp("AF_INET")
+        defer { _ = Posix.close(u) }
+        try Posix.bind(u, .ipv4(host: "127.0.0.1", port: 0)).get()
+        let me = try Posix.localAddress(u).get()
+        _ = Posix.send(u, Array("late".utf8), to: me)
+        let started = MonotonicInstant.now()
+        #expect(cap.waitForPacket(milliseconds: 5_000))
+        #expect(MonotonicInstant.now().seconds(since: started) < 1, "it returned when the datagram was queued, not at the deadline")
+        frames = []
+        cap.drain(keep: Self.ours(Int(me.port!)), into: &frames)
+        #expect(frames.count == 1)
+        cap.close()
+        #expect(!cap.waitForPacket(milliseconds: 100), "a closed capture has nothing to wait for")
+    }
+
     @Test("an IPv6 packet gets its header rebuilt: version, payload length, next header, hop limit, both addresses")
     func ipv6() throws {
         guard !Self.skip() else { return }
