@@ -303,7 +303,12 @@ public enum Explainer {
         case .text(let t) where e.call == "close" && t.contains("already closed"):
             return nil   // the summary says it
         case .text(let t):
-            return t.prefix(1).uppercased() + t.dropFirst() + (t.hasSuffix(".") ? "" : ".")
+            // String + String only: String + Substring is the generic append(contentsOf:), whose
+            // first call resolves its types by name at run time (0.05 ms of every start).
+            var sentence = t.prefix(1).uppercased()
+            sentence += String(t.dropFirst())
+            if !t.hasSuffix(".") { sentence += "." }
+            return sentence
         }
     }
 

@@ -142,14 +142,17 @@ struct AddressTextTests {
 
 @Suite("joined")
 struct JoinedTests {
-    @Test("[String].joined is the standard library's, element for element", arguments: [
+    @Test("[String] and ArraySlice<String> joined are the standard library's, element for element", arguments: [
         [], [""], ["a"], ["a", "b"], ["", ""], ["é", "\u{301}", "☕️"], ["x", "", "y", ""],
     ] as [[String]])
     func same(parts: [String]) {
         for separator in ["", ", ", "\n", "\u{301}"] {
-            // An ArraySlice takes the standard library's version: the reference.
-            #expect(parts.joined(separator: separator) == parts[...].joined(separator: separator))
+            // A sequence that is no collection takes the standard library's version: the reference.
+            let reference = AnySequence(parts).joined(separator: separator)
+            #expect(parts.joined(separator: separator) == reference)
+            #expect(parts[...].joined(separator: separator) == reference)
+            #expect(parts.dropFirst().joined(separator: separator) == AnySequence(parts.dropFirst()).joined(separator: separator))
         }
-        #expect(parts.joined() == parts[...].joined())
+        #expect(parts.joined() == AnySequence(parts).joined())
     }
 }
