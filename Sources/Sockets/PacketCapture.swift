@@ -63,6 +63,8 @@ public final class PacketCapture {
     static let IPV6_HOPLIMIT: Int32 = 52
     static let IPV6_FLOWINFO: Int32 = 11
     static let ethernetLength = 14
+    /// The most one read keeps of a packet: more than loopback's largest (64 KiB).
+    static let largestRead = 65536 + 64
     static let ipv6HeaderLength = 40
 
     /// TCP, UDP, then ICMP, for IPv4 then IPv6.
@@ -74,7 +76,7 @@ public final class PacketCapture {
     private init(sockets: [Raw], snapLength: Int) {
         self.sockets = sockets
         self.snapLength = snapLength
-        self.buffer = [UInt8](repeating: 0, count: 65536 + 64)
+        self.buffer = []   // sized by readOne to what the snap length keeps
         self.control = [UInt8](repeating: 0, count: 256)
         self.dropBase = kernelDrops()
     }
@@ -213,7 +215,10 @@ public final class PacketCapture {
         let v6 = s.family == AF_INET6
         // IPv4 delivers the IP header, IPv6 the packet after its header (rebuilt below).
         let header = PacketCapture.ethernetLength + (v6 ? PacketCapture.ipv6HeaderLength : 0)
-        let room = min(buffer.count, max(0, snapLength - header))
+        let room = min(PacketCapture.largestRead, max(0, snapLength - header))
+        // Only as large as a read keeps (a kilobyte by default): a 64 KiB buffer cost 16 page
+        // faults at every start for bytes that were never read into.
+        if buffer.count < room { buffer = [UInt8](repeating: 0, count: room) }
         var from = sockaddr_in6()
         while true {
             var controlLength = 0
