@@ -230,6 +230,33 @@ struct CaptureTests {
         #expect(!cap.waitForPacket(milliseconds: 100), "a closed capture has nothing to wait for")
     }
 
+    @Test("a packet is kept up to the snap length, and whole when a reused capture is given a longer one (root only: the shared loopback)")
+    func snapLength() throws {
+        guard !Self.skip() else { return }
+        let u = try Self.udp("AF_INET")
+        defer { _ = Posix.close(u) }
+        try Posix.bind(u, .ipv4(host: "127.0.0.1", port: 0)).get()
+        let me = try Posix.localAddress(u).get()
+        let payload = [UInt8](repeating: 0x61, count: 1000)
+        func sendAndRead(_ cap: PacketCapture) -> [CapturedFrame] {
+            _ = Posix.send(u, payload, to: me)
+            var frames: [CapturedFrame] = []
+            cap.drain(keep: Self.ours(Int(me.port!)), into: &frames)
+            return frames
+        }
+        let short = try PacketCapture.open(snapLength: 200).get()
+        let cut = sendAndRead(short)
+        #expect(cut.map(\.bytes.count) == [200], "Ethernet, IP and UDP headers and the payload's start: 200 bytes")
+        #expect(cut.map(\.length) == [14 + 20 + 8 + 1000], "the length on the wire is the whole datagram's")
+        short.recycle()
+        // The pool gives this capture back (or, if another test took it, a new one).
+        let long = try PacketCapture.acquire(snapLength: 3000).get()
+        defer { long.close() }
+        let whole = sendAndRead(long)
+        #expect(whole.map(\.bytes.count) == [14 + 20 + 8 + 1000])
+        #expect(whole.first.map { $0.bytes.suffix(1000).allSatisfy { $0 == 0x61 } } == true)
+    }
+
     @Test("an IPv6 packet gets its header rebuilt: version, payload length, next header, hop limit, both addresses")
     func ipv6() throws {
         guard !Self.skip() else { return }
