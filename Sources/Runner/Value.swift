@@ -1,7 +1,8 @@
 import Sockets
 
-/// A value a step produced or used, shaped like its Python counterpart.
-public indirect enum Value: Hashable, Sendable, CustomStringConvertible {
+/// A value a step produced or used, shaped like its Python counterpart. Not `indirect`: tuples and
+/// lists hold their items in arrays already, and a boxed case cost an allocation per value.
+public enum Value: Hashable, Sendable, CustomStringConvertible {
     case none
     case bool(Bool)
     case int(Int)

@@ -1,5 +1,6 @@
-/// The expression language of a step: the part of Python that socket code uses.
-public indirect enum Expr: Hashable, Sendable {
+/// The expression language of a step: the part of Python that socket code uses. Only the cases
+/// that hold a Node are boxed (`indirect`): a name or a literal, most of a step, needs no allocation.
+public enum Expr: Hashable, Sendable {
     case int(Int)
     case float(Double)
     case string(String)
@@ -7,12 +8,12 @@ public indirect enum Expr: Hashable, Sendable {
     case bool(Bool)
     case none
     case name(String)
-    case attribute(Node, String)
-    case call(Node, [Node])
+    indirect case attribute(Node, String)
+    indirect case call(Node, [Node])
     case tuple([Node])
     case list([Node])
-    case binary(BinaryOp, Node, Node)
-    case negate(Node)
+    indirect case binary(BinaryOp, Node, Node)
+    indirect case negate(Node)
 
     public enum BinaryOp: String, Sendable, Hashable { case add = "+", multiply = "*", power = "**", bitOr = "|" }
 }
