@@ -28,48 +28,16 @@ public struct StepRef: Sendable, Hashable {
     static func code(of step: Step) -> String { code(ofSource: step.source) }
 
     static func code(ofSource source: String) -> String {
-        let bytes = source.utf8
-        // ASCII (nearly every step): the same scan on bytes, each byte one Character.
-        if bytes.allSatisfy({ $0 < 0x80 }) {
-            var quote: UInt8 = 0, previous = UInt8(ascii: " ")
-            var end = 0, count = 0
-            for b in bytes {
-                if quote != 0 {
-                    if b == quote && previous != UInt8(ascii: "\\") { quote = 0 }
-                } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
-                    quote = b
-                } else if b == UInt8(ascii: ">") && previous == UInt8(ascii: "-") {
-                    end = count - 1
-                    break
-                }
-                count += 1
-                end = count
-                previous = b
-            }
-            var cut = Array(bytes.prefix(end))
-            while let l = cut.last, l == UInt8(ascii: " ") || l == UInt8(ascii: "\t") { cut.removeLast() }
-            return String(decoding: cut, as: UTF8.self)
-        }
-        return codeByCharacters(of: source)
+        trimmingTrailingBlanks(CodeScan.code(source, endingAt: .expectation))
     }
 
     /// The reference scan, Character by Character (a quote with a combining accent is no quote).
     static func codeByCharacters(of source: String) -> String {
-        var quote: Character?
-        var previous: Character = " "
-        var out = ""
-        for c in source {
-            if let q = quote {
-                if c == q && previous != "\\" { quote = nil }
-            } else if c == "\"" || c == "'" {
-                quote = c
-            } else if c == ">" && previous == "-" {
-                out.removeLast()
-                break
-            }
-            out.append(c)
-            previous = c
-        }
+        trimmingTrailingBlanks(CodeScan.codeByCharacter(source, endingAt: .expectation))
+    }
+
+    private static func trimmingTrailingBlanks(_ code: String) -> String {
+        var out = code
         while let l = out.last, l == " " || l == "\t" { out.removeLast() }
         return out
     }

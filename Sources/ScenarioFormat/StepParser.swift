@@ -130,7 +130,7 @@ struct StepParser {
             name = n
             nameLocation = current.location
             _ = advance()
-            let source = Self.stripComment(lineText[withToken.location.line] ?? "").trimmingSpaces
+            let source = CodeScan.code(lineText[withToken.location.line] ?? "", endingAt: .comment).trimmingSpaces
             step = Step(targets: [n], targetLocations: [nameLocation], call: Self.normalizeArguments(expr), expectation: nil, expectationLocation: nil,
                         source: source, comment: comments[withToken.location.line], location: withToken.location, section: section)
         } else if case .name(let n) = expr.expr {
@@ -253,7 +253,7 @@ struct StepParser {
         var source = ""
         for l in start.line...max(start.line, endLine) {
             guard let t = lineText[l] else { continue }
-            let code = Self.stripComment(t)
+            let code = CodeScan.code(t, endingAt: .comment)
             source += (source.isEmpty ? "" : " ") + code.trimmingSpaces
         }
         let comment = (start.line...max(start.line, endLine)).compactMap { comments[$0] }.first
@@ -348,47 +348,6 @@ struct StepParser {
         case .list(let items): return Node(.list(items.map(addressValue)), at: node.location, length: node.length)
         default: return node
         }
-    }
-
-    /// The code part of a line: everything before a `#` that is not inside a string.
-    static func stripComment(_ line: String) -> String {
-        // ASCII (nearly every line): the same scan on bytes, each byte one Character.
-        let bytes = line.utf8
-        if bytes.allSatisfy({ $0 < 0x80 }) {
-            var quote: UInt8 = 0
-            var escaped = false
-            var count = 0
-            for b in bytes {
-                if quote != 0 {
-                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == quote { quote = 0 }
-                } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
-                    quote = b
-                } else if b == UInt8(ascii: "#") {
-                    break
-                }
-                count += 1
-            }
-            return count == bytes.count ? line : String(decoding: bytes.prefix(count), as: UTF8.self)
-        }
-        return stripCommentByCharacter(line)
-    }
-
-    /// The reference scan, Character by Character.
-    static func stripCommentByCharacter(_ line: String) -> String {
-        var quote: Character?
-        var escaped = false
-        var out = ""
-        for c in line {
-            if let q = quote {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == q { quote = nil }
-            } else if c == "\"" || c == "'" {
-                quote = c
-            } else if c == "#" {
-                break
-            }
-            out.append(c)
-        }
-        return out
     }
 
     static let specialExpectations = ["blocks", "timeout", "eof", "ok"]

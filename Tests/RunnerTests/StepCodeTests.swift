@@ -15,7 +15,10 @@ struct StepCodeTests {
         ("x = 3->4", "x = 3"),
         ("->", ""),
         ("c.send(\"é\") -> 2", "c.send(\"é\")"),
-        ("c.send(\"\u{301}x->y\") -> 1", "c.send(\"\u{301}x")
+        ("c.send(\"\u{301}x->y\") -> 1", "c.send(\"\u{301}x"),
+        // A backslash escapes the next character only: `"\\"` is one backslash, then the string ends.
+        ("c.send(b\"\\\\\") -> 1", "c.send(b\"\\\\\")"),
+        ("c.send(b'\\\\') -> 1", "c.send(b'\\\\')"),
     ])
     func cut(source: String, code: String) {
         #expect(StepRef.code(ofSource: source) == code)

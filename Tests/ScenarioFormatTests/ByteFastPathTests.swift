@@ -40,8 +40,9 @@ struct ByteFastPathTests {
     @Test("a comment cut off after the code, outside strings")
     func comments() {
         for l in Self.lines {
-            #expect(StepParser.stripComment(l) == StepParser.stripCommentByCharacter(l), "\(l.debugDescription)")
+            #expect(CodeScan.code(l, endingAt: .comment) == CodeScan.codeByCharacter(l, endingAt: .comment), "\(l.debugDescription)")
         }
-        #expect(StepParser.stripComment("s.send(b\"#1\")  # the first") == "s.send(b\"#1\")  ")
+        #expect(CodeScan.code("s.send(b\"#1\")  # the first", endingAt: .comment) == "s.send(b\"#1\")  ")
+        #expect(CodeScan.code("s.send(b\"\\\\\") # a backslash", endingAt: .comment) == "s.send(b\"\\\\\") ", "an escaped backslash ends no string")
     }
 }
