@@ -220,12 +220,12 @@ extension Session {
             // run a moment after the call returned: before failing the step, late packets get
             // up to `PacketRecorder.lateness` (a poll on the capture, no sleep).
             let deadline = MonotonicInstant.now().adding(seconds: PacketRecorder.lateness)
-            while let capture = r.capture, capture.waitForPacket(milliseconds: deadline.millisecondsLeft) {
+            var matched = false
+            while !matched, let capture = r.capture, capture.waitForPacket(milliseconds: deadline.millisecondsLeft) {
                 packets += r.drain(names: endpointNames, ports: ownPorts, notes: &event.notes)
-                guard let m = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) else { break }
-                mismatch = m
+                if let m = PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) { mismatch = m } else { matched = true }
             }
-            if PacketMatch.mismatch(p, PacketMatch.relevant(packets, to: event)) != nil { event.verdict = .failed(mismatch) }
+            if !matched { event.verdict = .failed(mismatch) }
         }
         event.packets = packets
     }
