@@ -224,20 +224,11 @@ public final class PacketCapture {
             var controlLength = 0
             let n = buffer.withUnsafeMutableBytes { buf in
                 control.withUnsafeMutableBytes { ctl in
-                    withUnsafeMutablePointer(to: &from) { name in
-                        var iov = iovec(iov_base: buf.baseAddress, iov_len: room)
-                        return withUnsafeMutablePointer(to: &iov) { iovp in
-                            var msg = msghdr()
-                            msg.msg_name = UnsafeMutableRawPointer(name)
-                            msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_in6>.size)
-                            msg.msg_iov = iovp
-                            msg.msg_iovlen = 1
-                            msg.msg_control = ctl.baseAddress
-                            msg.msg_controllen = ctl.count
-                            let n = recvmsg(s.fd, &msg, Int32(MSG_DONTWAIT) | Int32(MSG_TRUNC))
-                            controlLength = msg.msg_controllen
-                            return n
-                        }
+                    withUnsafeMutableBytes(of: &from) { name in
+                        let m = Message.receive(s.fd, into: UnsafeMutableRawBufferPointer(rebasing: buf[0..<room]), name: name,
+                                                control: ctl, flags: Int32(MSG_DONTWAIT) | Int32(MSG_TRUNC))
+                        controlLength = m.controlLength
+                        return m.count
                     }
                 }
             }

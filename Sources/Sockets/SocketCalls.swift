@@ -99,20 +99,14 @@ public enum Posix {
         let r: IOResult<Int>
         var msgFlags: Int32 = 0
         var nameLen: socklen_t = 0
+        let callFlags = datagram ? flags | Int32(MSG_TRUNC) : flags
         r = buffer.withUnsafeMutableBytes { buf in
-            withUnsafeMutablePointer(to: &storage) { sp in
-                var iov = iovec(iov_base: buf.baseAddress, iov_len: buf.count)
-                return withUnsafeMutablePointer(to: &iov) { iovp in
-                    var msg = msghdr()
-                    msg.msg_name = UnsafeMutableRawPointer(sp)
-                    msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    msg.msg_iov = iovp
-                    msg.msg_iovlen = 1
-                    let callFlags = datagram ? flags | Int32(MSG_TRUNC) : flags
-                    let res = ioSyscall { Glibc.recvmsg(fd.rawValue, &msg, callFlags) }
-                    msgFlags = msg.msg_flags
-                    nameLen = msg.msg_namelen
-                    return res
+            withUnsafeMutableBytes(of: &storage) { name in
+                ioSyscall {
+                    let m = Message.receive(fd.rawValue, into: buf, name: name, flags: callFlags)
+                    msgFlags = m.flags
+                    nameLen = m.nameLength
+                    return m.count
                 }
             }
         }
@@ -346,4 +340,28 @@ public struct MonotonicInstant: Sendable, Comparable {
 func stringFromCBuffer(_ buf: [CChar]) -> String {
     let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// One recvmsg(2) with a single buffer: for `Posix.receive` and the capture's reads.
+enum Message {
+    /// Receives into `buffer`, the sender's address into `name` and, when given, ancillary data
+    /// into `control`. Returns recvmsg's result (-1 with errno set) and what it wrote back.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, name: UnsafeMutableRawBufferPointer,
+                        control: UnsafeMutableRawBufferPointer? = nil, flags: Int32)
+        -> (count: Int, flags: Int32, nameLength: socklen_t, controlLength: Int) {
+        var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+        return withUnsafeMutablePointer(to: &iov) { iovp in
+            var msg = msghdr()
+            msg.msg_name = name.baseAddress
+            msg.msg_namelen = socklen_t(name.count)
+            msg.msg_iov = iovp
+            msg.msg_iovlen = 1
+            if let control {
+                msg.msg_control = control.baseAddress
+                msg.msg_controllen = control.count
+            }
+            let n = Glibc.recvmsg(fd, &msg, flags)
+            return (n, msg.msg_flags, msg.msg_namelen, msg.msg_controllen)
+        }
+    }
 }
