@@ -140,13 +140,19 @@ struct PacketsEndToEndTests {
         #expect(off.stderr.isEmpty)
     }
 
+    /// setpriv, to run the binary with fewer rights: nil (the test skipped, saying why) unless the
+    /// tests run as root and setpriv is installed.
+    static func setpriv(toSkipUnlessRoot what: String) -> String? {
+        guard getuid() == 0, let path = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: needs root and setpriv to \(what)")
+            return nil
+        }
+        return path
+    }
+
     @Test("an unprivileged user gets the private network too (uid/gid maps), when run as root to switch to nobody")
     func unprivileged() throws {
-        guard !Self.skip() else { return }
-        guard getuid() == 0, let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: FileManager.default.isExecutableFile) else {
-            print("skipped: needs root and setpriv to run the binary as nobody")
-            return
-        }
+        guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "run the binary as nobody") else { return }
         let t = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--packets", Self.lesson2])
         guard !t.stderr.contains("Permission denied") else {
             print("skipped: nobody cannot read the build folder")
@@ -164,16 +170,21 @@ struct PacketsEndToEndTests {
 
     @Test("the capture's raw sockets refused (root without CAP_NET_RAW): every step works, => is skipped with why")
     func rawSocketsRefused() throws {
-        guard !Self.skip() else { return }
-        guard getuid() == 0, let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: FileManager.default.isExecutableFile) else {
-            print("skipped: needs root and setpriv to take CAP_NET_RAW away")
-            return
-        }
+        guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "take CAP_NET_RAW away") else { return }
         // Root enters its network namespace without a user namespace, so it keeps only the capabilities it had.
         let t = try Tool.run(setpriv, ["--bounding-set=-net_raw", "--inh-caps=-net_raw", Binary.path, "run", "--packets", Self.lesson2])
         #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
         #expect(!t.stdout.contains("[SYN] seq="))
         #expect(t.words.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here: a raw socket on the loopback was refused (EPERM)."))
+    }
+
+    @Test("root without CAP_SYS_ADMIN (as in a container) gets the private network through a user namespace")
+    func rootWithoutSysAdmin() throws {
+        guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "take CAP_SYS_ADMIN away") else { return }
+        let t = try Tool.run(setpriv, ["--bounding-set=-sys_admin", "--inh-caps=-sys_admin", Binary.path, "run", "--packets", Self.lesson2])
+        #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("packets client → server  [SYN] seq=0"), "captured: the namespace was entered")
+        #expect(!t.stderr.contains("note:"))
     }
 
     @Test("--quiet still captures where a `=>` expectation decides the verdict: a wrong one fails")
