@@ -11,6 +11,10 @@ import Glibc
 @_extern(c, "unshare")
 func glibc_unshare(_ flags: Int32) -> Int32
 
+/// capset(2): an unprivileged user's capabilities in the user namespace, put away (`PrivateNetwork.Rights`).
+@_extern(c, "capset")
+func glibc_capset(_ header: UnsafeMutableRawPointer, _ data: UnsafeMutableRawPointer) -> Int32
+
 /// accept4(2): accept with SOCK_CLOEXEC set atomically (`SocketCalls.accept`).
 @_extern(c, "accept4")
 func glibc_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?, _ flags: Int32) -> Int32

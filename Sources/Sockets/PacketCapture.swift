@@ -89,7 +89,7 @@ public final class PacketCapture {
         guard if_nametoindex(interface) != 0 else { return .failure(Errno(rawValue: errno)) }
         var opened: [Raw] = []
         for k in kinds {
-            switch openOne(family: k.family, proto: k.proto, interface: interface) {
+            switch PrivateNetwork.Rights.whileOpeningCapture({ openOne(family: k.family, proto: k.proto, interface: interface) }) {
             case .success(let fd): opened.append(Raw(fd: fd, family: k.family, proto: k.proto))
             case .failure(let e):
                 for r in opened { _ = Glibc.close(r.fd) }

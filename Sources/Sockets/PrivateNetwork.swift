@@ -10,6 +10,11 @@ import Glibc
 /// Unprivileged users get it through a user namespace (`unshare(CLONE_NEWUSER)`, then the uid and
 /// gid maps, then `CLONE_NEWNET`); root needs only `CLONE_NEWNET`. Where the system forbids it,
 /// `status` says why, and everything works on the machine's own loopback as before.
+///
+/// An unprivileged user keeps the rights they have outside: their own uid and gid are mapped to
+/// themselves, and the capabilities the namespace gives its creator are put away once `lo` is up
+/// (see `Rights`). So a step that binds port 80 or makes a raw socket fails with EACCES or EPERM as
+/// it does without sockstep, and a program the grader starts is an ordinary process.
 public enum PrivateNetwork {
     public enum Status: Sendable, Hashable {
         /// `enter` was never called (the library used in-process, as the tests do).
@@ -58,10 +63,11 @@ public enum PrivateNetwork {
         if !netReady {
             let uid = getuid(), gid = getgid()
             if glibc_unshare(CLONE_NEWUSER) != 0 { return .unavailable(explain(errno, what: "a user namespace")) }
-            // In the new user namespace we are root, mapped to our own uid and gid outside it.
+            // Our own uid and gid, the same inside as outside (not root: a program exec'd in the
+            // namespace then starts without capabilities, as it would outside).
             guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
-                  write("/proc/self/uid_map", "0 \(uid) 1\n"),
-                  write("/proc/self/gid_map", "0 \(gid) 1\n") else {
+                  write("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
+                  write("/proc/self/gid_map", "\(gid) \(gid) 1\n") else {
                 return .unavailable("could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))")
             }
             if glibc_unshare(CLONE_NEWNET) != 0 { return .unavailable(explain(errno, what: "a network namespace")) }
@@ -71,7 +77,43 @@ public enum PrivateNetwork {
         if let e = bringLoopbackUp() {
             return .unavailable("the private network's loopback could not be brought up (\(e.name)); no socket can work")
         }
+        // The user namespace gave every capability; keep only the capture's, and not in effect.
+        if geteuid() != 0 { Rights.putAway() }
         return .entered
+    }
+
+    /// The capabilities a user namespace gives its creator, which an unprivileged user does not
+    /// have outside it. Only the capture needs any: CAP_NET_RAW for its raw sockets (and to bind
+    /// them to `lo`) and CAP_NET_ADMIN for their large receive buffers. They stay permitted, out of
+    /// effect, and are raised on the calling thread only while a capture opens (capabilities are
+    /// per thread; threads started later inherit the lowered set).
+    public enum Rights {
+        static let CAP_NET_ADMIN: UInt32 = 12, CAP_NET_RAW: UInt32 = 13
+        static let captureRights: UInt32 = 1 << CAP_NET_ADMIN | 1 << CAP_NET_RAW
+        /// Set once, by `putAway`, before any other thread exists.
+        nonisolated(unsafe) static var putAwayRights = false
+
+        /// Effective: none; permitted: the capture's; inheritable: none.
+        static func putAway() {
+            if set(effective: 0, permitted: captureRights) { putAwayRights = true }
+        }
+
+        /// Runs `body` with the capture's capabilities in effect on this thread, when they were put away.
+        public static func whileOpeningCapture<T>(_ body: () -> T) -> T {
+            guard putAwayRights else { return body() }
+            _ = set(effective: captureRights, permitted: captureRights)
+            defer { _ = set(effective: 0, permitted: captureRights) }
+            return body()
+        }
+
+        /// capset(2), version 3 (two 32-bit words per set; every capability here is in the first).
+        private static func set(effective: UInt32, permitted: UInt32) -> Bool {
+            var header: (UInt32, Int32) = (0x2008_0522, 0)
+            var data: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (effective, permitted, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &header) { h in
+                withUnsafeMutableBytes(of: &data) { glibc_capset(h.baseAddress!, $0.baseAddress!) }
+            } == 0
+        }
     }
 
     private static func explain(_ e: Int32, what: String) -> String {

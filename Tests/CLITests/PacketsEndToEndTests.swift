@@ -178,6 +178,62 @@ struct PacketsEndToEndTests {
         #expect(t.words.contains("`=> [SYN] [SYN, ACK] [ACK]` was not checked, because the packets are not captured here: a raw socket on the loopback was refused (EPERM)."))
     }
 
+    @Test("an unprivileged user keeps their own rights in the private network: port 80 is refused to a step and to a graded program")
+    func unprivilegedRights() throws {
+        guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "run the binary as nobody") else { return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+            print("skipped: needs /usr/bin/python3, which nobody can run")
+            return
+        }
+        // A folder nobody can read, with a lesson and a server.
+        let dir = TestScratch.root.appendingPathComponent("rights-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: TestScratch.root.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let lesson = dir.appendingPathComponent("port80.md").path
+        try """
+        ```steps
+        s = socket(AF_INET, SOCK_STREAM)
+        s.bind(("127.0.0.1", 80)) -> EACCES
+        ```
+        """.write(toFile: lesson, atomically: true, encoding: .utf8)
+        let nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path]
+        let t = try Tool.run(setpriv, nobody + ["run", lesson])
+        guard !t.stderr.contains("Permission denied") else {
+            print("skipped: nobody cannot read the build folder")
+            return
+        }
+        #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("Ports below 1024 are privileged"))
+        #expect(!t.stderr.contains("note:"), "in the private network")
+        // A graded echo server that quits if it can bind port 80 (or runs as root): it passes only
+        // as the ordinary process it would be without sockstep.
+        let server = dir.appendingPathComponent("server.py").path
+        try """
+        import os, socket
+        if os.getuid() == 0:
+            raise SystemExit("runs as root")
+        probe = socket.socket()
+        try:
+            probe.bind(("127.0.0.1", 80))
+            raise SystemExit("bound port 80")
+        except PermissionError:
+            probe.close()
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", int(os.environ["PORT"])))
+        srv.listen()
+        while True:
+            c, _ = srv.accept()
+            while data := c.recv(4096):
+                c.sendall(data)
+            c.close()
+        """.write(toFile: server, atomically: true, encoding: .utf8)
+        let g = try Tool.run(setpriv, nobody + ["grade", packageRoot + "/scenarios/exercises/echo-server.md", "--", "/usr/bin/python3", server])
+        #expect(g.status == 0, "\(g.stdout)\(g.stderr)")
+        #expect(g.stdout.contains("Score: 9/9 points (100%). Passed."), "\(g.stdout)")
+    }
+
     @Test("root without CAP_SYS_ADMIN (as in a container) gets the private network through a user namespace")
     func rootWithoutSysAdmin() throws {
         guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "take CAP_SYS_ADMIN away") else { return }
