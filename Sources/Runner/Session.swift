@@ -399,8 +399,9 @@ public final class Session {
         return local.port == 0 ? "UNBOUND" : "BOUND"
     }
 
-    /// `tcpInfo`: TCP_INFO already read for this socket (the snapshot reads it once for all it shows).
-    func kernelState(_ e: SocketEntry, tcpInfo: TCPInfo?? = nil) -> String? {
+    /// `tcpInfo` and `peer`: TCP_INFO and getpeername already read for this socket (the snapshot
+    /// reads each once for all it shows).
+    func kernelState(_ e: SocketEntry, tcpInfo: TCPInfo?? = nil, peer: SocketAddress?? = nil) -> String? {
         if e.closed { return closedState(e) ?? "CLOSED" }
         if e.isTCP {
             let st = (tcpInfo ?? Posix.tcpInfo(e.fd))?.state
@@ -413,11 +414,15 @@ public final class Session {
         }
         if e.isStream {
             if case .success(let l) = Posix.getOption(e.fd, level: SocketConstants.named("SOL_SOCKET")!.value, name: SocketConstants.named("SO_ACCEPTCONN")!.value), l != 0 { return "LISTENING" }
-            if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
-            return "UNCONNECTED"
+            return connected(e, peer: peer) ? "CONNECTED" : "UNCONNECTED"
         }
-        if case .success = Posix.peerAddress(e.fd) { return "CONNECTED" }
-        return nil
+        return connected(e, peer: peer) ? "CONNECTED" : nil
+    }
+
+    private func connected(_ e: SocketEntry, peer: SocketAddress??) -> Bool {
+        if let known = peer { return known != nil }
+        if case .success = Posix.peerAddress(e.fd) { return true }
+        return false
     }
 
     /// For a closed TCP socket: the state the kernel still keeps (TIME_WAIT, FIN_WAIT2...), if any.
@@ -446,7 +451,7 @@ public final class Session {
             if let local { e.lastLocal = local }
             if let peer { e.lastPeer = peer }
             let tcpInfo = e.isTCP ? Posix.tcpInfo(e.fd) : nil
-            var state = kernelState(e, tcpInfo: .some(tcpInfo))
+            var state = kernelState(e, tcpInfo: .some(tcpInfo), peer: .some(peer))
             // In SYN_SENT getpeername fails; the table still shows where the handshake is going.
             let peerShown = peer ?? (state == "SYN_SENT" ? e.connectTarget : nil)
             var pending: Int?
