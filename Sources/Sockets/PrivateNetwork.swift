@@ -13,8 +13,8 @@ import Glibc
 ///
 /// An unprivileged user keeps the rights they have outside: their own uid and gid are mapped to
 /// themselves, and the capabilities the namespace gives its creator are put away once `lo` is up
-/// (see `Rights`). So a step that binds port 80 or makes a raw socket fails with EACCES or EPERM as
-/// it does without sockstep, and a program the grader starts is an ordinary process.
+/// (see `Rights`). So a step that binds port 80 fails with EACCES as it does without sockstep, and a
+/// program the grader starts is an ordinary process (its raw socket fails with EPERM).
 public enum PrivateNetwork {
     public enum Status: Sendable, Hashable {
         /// `enter` was never called (the library used in-process, as the tests do).
@@ -83,13 +83,15 @@ public enum PrivateNetwork {
     }
 
     /// The capabilities a user namespace gives its creator, which an unprivileged user does not
-    /// have outside it. Only the capture needs any: CAP_NET_RAW for its raw sockets (and to bind
-    /// them to `lo`) and CAP_NET_ADMIN for their large receive buffers. They stay permitted, out of
-    /// effect, and are raised on the calling thread only while a capture opens (capabilities are
-    /// per thread; threads started later inherit the lowered set).
+    /// have outside it. Only the capture needs one: CAP_NET_RAW, for its raw sockets. (Their large
+    /// receive buffers, SO_RCVBUFFORCE, need CAP_NET_ADMIN outside any namespace, so here the
+    /// capture asks for SO_RCVBUF instead.) It stays permitted, out of effect, and is raised on the
+    /// calling thread only while a capture opens (capabilities are per thread; threads started
+    /// later inherit the lowered set). Should the kernel refuse the change (it has no reason to),
+    /// the rights stay as the namespace gave them.
     public enum Rights {
-        static let CAP_NET_ADMIN: UInt32 = 12, CAP_NET_RAW: UInt32 = 13
-        static let captureRights: UInt32 = 1 << CAP_NET_ADMIN | 1 << CAP_NET_RAW
+        static let CAP_NET_RAW: UInt32 = 13
+        static let captureRights: UInt32 = 1 << CAP_NET_RAW
         /// Set once, by `putAway`, before any other thread exists.
         nonisolated(unsafe) static var putAwayRights = false
 
