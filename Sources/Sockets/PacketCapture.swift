@@ -344,11 +344,16 @@ extension PacketCapture {
         let reused = pool.popLast()
         pthread_mutex_unlock(poolLock)
         guard let c = reused else { return open(snapLength: snapLength) }
-        c.snapLength = max(64, snapLength)
-        var discarded: [CapturedFrame] = []
-        c.drain(keep: { _ in false }, into: &discarded)
-        c.dropBase = c.kernelDrops()
+        c.prepareForReuse(snapLength: snapLength)
         return .success(c)
+    }
+
+    /// Ready for another run: its queues emptied, its drop count started again, its snap length set.
+    func prepareForReuse(snapLength: Int) {
+        self.snapLength = max(64, snapLength)
+        var discarded: [CapturedFrame] = []
+        drain(keep: { _ in false }, into: &discarded)
+        dropBase = kernelDrops()
     }
 
     /// Gives the capture back for the next run of this process (see `acquire`).
