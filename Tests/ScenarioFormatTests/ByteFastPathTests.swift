@@ -43,6 +43,6 @@ struct ByteFastPathTests {
             #expect(CodeScan.code(l, endingAt: .comment) == CodeScan.codeByCharacter(l, endingAt: .comment), "\(l.debugDescription)")
         }
         #expect(CodeScan.code("s.send(b\"#1\")  # the first", endingAt: .comment) == "s.send(b\"#1\")  ")
-        #expect(CodeScan.code("s.send(b\"\\\\\") # a backslash", endingAt: .comment) == "s.send(b\"\\\\\") ", "an escaped backslash ends no string")
+        #expect(CodeScan.code("s.send(b\"\\\\\") # a backslash", endingAt: .comment) == "s.send(b\"\\\\\") ", "an escaped backslash does not escape the closing quote")
     }
 }
