@@ -31,7 +31,9 @@ let package = Package(
         // Never touches sockets: terminal text, JSON lines, diagnostics, sequence diagrams, HTML and SVG.
         .target(name: "Render", dependencies: ["Explain", "Runner", "ScenarioFormat", "Sockets"], swiftSettings: releaseCodegen),
         // Writes a lesson as a Python, C or Swift program making the same calls (never calls Glibc itself).
-        .target(name: "Export", dependencies: ["ScenarioFormat", "Runner"], swiftSettings: releaseCodegen),
+        // Sockets is named although Export reaches it through Runner: Export uses its `joined`, and
+        // a change there must rebuild Export (a transitive module alone did not, and the link failed).
+        .target(name: "Export", dependencies: ["ScenarioFormat", "Runner", "Sockets"], swiftSettings: releaseCodegen),
         // Runs exercises' checks against students' programs and writes the reports.
         .target(name: "Grader", dependencies: ["Explain", "Render", "Runner", "ScenarioFormat", "Sockets"], swiftSettings: releaseCodegen),
         // Ships an exercise to where classes are: a Gradescope autograder zip, a GitHub Classroom workflow.
