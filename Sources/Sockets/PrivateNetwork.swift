@@ -89,7 +89,7 @@ public enum PrivateNetwork {
     /// calling thread only while a capture opens (capabilities are per thread; threads started
     /// later inherit the lowered set). Should the kernel refuse the change (it has no reason to),
     /// the rights stay as the namespace gave them.
-    public enum Rights {
+    enum Rights {
         static let CAP_NET_RAW: UInt32 = 13
         static let captureRights: UInt32 = 1 << CAP_NET_RAW
         /// Set once, by `putAway`, before any other thread exists.
@@ -101,7 +101,7 @@ public enum PrivateNetwork {
         }
 
         /// Runs `body` with the capture's capabilities in effect on this thread, when they were put away.
-        public static func whileOpeningCapture<T>(_ body: () -> T) -> T {
+        static func whileOpeningCapture<T>(_ body: () -> T) -> T {
             guard putAwayRights else { return body() }
             _ = set(effective: captureRights, permitted: captureRights)
             defer { _ = set(effective: 0, permitted: captureRights) }
