@@ -87,16 +87,19 @@ public final class PacketCapture {
     /// enough for a step that sends a megabyte. Fails with the errno (EPERM without CAP_NET_RAW).
     public static func open(interface: String = "lo", snapLength: Int = 1024) -> Result<PacketCapture, Errno> {
         guard if_nametoindex(interface) != 0 else { return .failure(Errno(rawValue: errno)) }
-        var opened: [Raw] = []
-        for k in kinds {
-            switch PrivateNetwork.Rights.whileOpeningCapture({ openOne(family: k.family, proto: k.proto, interface: interface) }) {
-            case .success(let fd): opened.append(Raw(fd: fd, family: k.family, proto: k.proto))
-            case .failure(let e):
-                for r in opened { _ = Glibc.close(r.fd) }
-                return .failure(e)
+        // The six sockets with CAP_NET_RAW raised once for all of them (two capset calls, not twelve).
+        return PrivateNetwork.Rights.whileOpeningCapture {
+            var opened: [Raw] = []
+            for k in kinds {
+                switch openOne(family: k.family, proto: k.proto, interface: interface) {
+                case .success(let fd): opened.append(Raw(fd: fd, family: k.family, proto: k.proto))
+                case .failure(let e):
+                    for r in opened { _ = Glibc.close(r.fd) }
+                    return .failure(e)
+                }
             }
+            return .success(PacketCapture(sockets: opened, snapLength: max(64, snapLength)))
         }
-        return .success(PacketCapture(sockets: opened, snapLength: max(64, snapLength)))
     }
 
     private static func openOne(family: Int32, proto: Int32, interface: String) -> Result<Int32, Errno> {

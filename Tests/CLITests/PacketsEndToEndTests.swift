@@ -140,6 +140,9 @@ struct PacketsEndToEndTests {
         #expect(off.stderr.isEmpty)
     }
 
+    /// setpriv's arguments that run the built binary as the user nobody.
+    static let asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path]
+
     /// setpriv, to run the binary with fewer rights: nil (the test skipped, saying why) unless the
     /// tests run as root and setpriv is installed.
     static func setpriv(toSkipUnlessRoot what: String) -> String? {
@@ -153,7 +156,7 @@ struct PacketsEndToEndTests {
     @Test("an unprivileged user gets the private network too (uid/gid maps), when run as root to switch to nobody")
     func unprivileged() throws {
         guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "run the binary as nobody") else { return }
-        let t = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--packets", Self.lesson2])
+        let t = try Tool.run(setpriv, Self.asNobody + ["run", "--packets", Self.lesson2])
         guard !t.stderr.contains("Permission denied") else {
             print("skipped: nobody cannot read the build folder")
             return
@@ -163,7 +166,7 @@ struct PacketsEndToEndTests {
         #expect(!t.stderr.contains("note:"))
         // A folder nobody may write to: said before the run, exit 2.
         let denied = TestScratch.root.appendingPathComponent("denied-\(UUID().uuidString).pcap").path
-        let d = try Tool.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path, "run", "--pcap", denied, Self.lesson2])
+        let d = try Tool.run(setpriv, Self.asNobody + ["run", "--pcap", denied, Self.lesson2])
         #expect(d.status == 2)
         #expect(d.stderr.contains("Error: cannot write \(denied): permission denied"))
     }
@@ -182,10 +185,10 @@ struct PacketsEndToEndTests {
     func unprivilegedRights() throws {
         guard !Self.skip(), let setpriv = Self.setpriv(toSkipUnlessRoot: "run the binary as nobody") else { return }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
-            print("skipped: needs /usr/bin/python3, which nobody can run")
+            print("skipped: needs /usr/bin/python3 (the user nobody may not run another user's pyenv)")
             return
         }
-        // A folder nobody can read, with a lesson and a server.
+        // A folder the user nobody may read, with a lesson and a server.
         let dir = TestScratch.root.appendingPathComponent("rights-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: TestScratch.root.path)
@@ -197,8 +200,7 @@ struct PacketsEndToEndTests {
         s.bind(("127.0.0.1", 80)) -> EACCES
         ```
         """.write(toFile: lesson, atomically: true, encoding: .utf8)
-        let nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Binary.path]
-        let t = try Tool.run(setpriv, nobody + ["run", lesson])
+        let t = try Tool.run(setpriv, Self.asNobody + ["run", lesson])
         guard !t.stderr.contains("Permission denied") else {
             print("skipped: nobody cannot read the build folder")
             return
@@ -233,7 +235,7 @@ struct PacketsEndToEndTests {
                 c.sendall(data)
             c.close()
         """.write(toFile: server, atomically: true, encoding: .utf8)
-        let g = try Tool.run(setpriv, nobody + ["grade", packageRoot + "/scenarios/exercises/echo-server.md", "--", "/usr/bin/python3", server])
+        let g = try Tool.run(setpriv, Self.asNobody + ["grade", packageRoot + "/scenarios/exercises/echo-server.md", "--", "/usr/bin/python3", server])
         #expect(g.status == 0, "\(g.stdout)\(g.stderr)")
         #expect(g.stdout.contains("Score: 9/9 points (100%). Passed."), "\(g.stdout)")
     }
