@@ -42,10 +42,3 @@ public enum Console {
     }
 }
 
-public enum Files {
-    /// `chmod(path, mode)`; the errno on failure.
-    @discardableResult
-    public static func setMode(_ path: String, _ mode: UInt32) -> Errno? {
-        chmod(path, mode_t(mode)) == 0 ? nil : Errno(rawValue: errno)
-    }
-}

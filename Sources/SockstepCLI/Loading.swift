@@ -33,8 +33,7 @@ enum Loading {
     static func expand(_ paths: [String]) -> [String] {
         var out: [String] = []
         for p in paths {
-            var isDir = false
-            if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir {
+            if Files.kind(p) == .directory {
                 let items = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
                 out += items.filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted().map { Path.join(p, $0) }
             } else {
@@ -45,18 +44,17 @@ enum Loading {
     }
 
     static func load(_ path: String, predefined: [String] = []) -> Loaded {
-        var isDir = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        guard Files.kind(path) != nil else {
             let guess = nearbyFile(path)
             // Line 0: about the file as a whole, so no line or column is printed.
             return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 0, column: 0), "no such file",
                 help: guess.map { "did you mean `\($0)`?" } ?? "check the path; the lessons are in lessons/")])
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = Files.contents(path) else {
             return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "the file cannot be read",
                 help: "check its permissions")])
         }
-        let parsed = DocumentParser.parse(data: data, path: path)
+        let parsed = DocumentParser.parse(data: Data(bytes), path: path)
         guard let doc = parsed.document else {
             return Loaded(path: path, document: nil, lines: [], diagnostics: parsed.diagnostics)
         }

@@ -155,4 +155,34 @@ struct JoinedTests {
         }
         #expect(parts.joined() == AnySequence(parts).joined())
     }
+
+    @Test("Files: what a path names, and a file's bytes, without FileManager (missing, folder, link, empty, large, /proc)")
+    func files() throws {
+        let dir = try #require(TempDirectory.make(prefix: "sockstep-files-"))
+        defer { TempDirectory.remove(dir) }
+        let file = Path.join(dir, "lesson.md"), empty = Path.join(dir, "empty.md"), large = Path.join(dir, "large.md")
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+        func write(_ path: String, _ data: [UInt8]) {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            _ = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        write(file, Array("# A lesson\n".utf8))
+        write(empty, [])
+        write(large, bytes)
+        _ = symlink(dir, Path.join(dir, "link"))
+
+        #expect(Files.kind(Path.join(dir, "missing.md")) == nil)
+        #expect(Files.kind(dir) == .directory)
+        #expect(Files.kind(Path.join(dir, "link")) == .directory, "a link is followed")
+        #expect(Files.kind(file) == .file)
+        #expect(Files.contents(file) == Array("# A lesson\n".utf8))
+        #expect(Files.contents(empty) == [])
+        #expect(Files.contents(large) == bytes, "more than one read's worth")
+        #expect(Files.contents(Path.join(dir, "missing.md")) == nil)
+        #expect(Files.contents(dir) == nil, "a folder cannot be read")
+        // A file whose size stat(2) does not know: read to its end all the same.
+        let status = try #require(Files.contents("/proc/self/status"))
+        #expect(String(decoding: status, as: UTF8.self).contains("\nPid:"))
+    }
 }
