@@ -11,6 +11,25 @@ import Glibc
 @_extern(c, "unshare")
 func glibc_unshare(_ flags: Int32) -> Int32
 
+/// setns(2): the main thread enters the network namespace its helper made (`PrivateNetwork`).
+@_extern(c, "setns")
+func glibc_setns(_ fd: Int32, _ nstype: Int32) -> Int32
+
+/// sched_getcpu(3), sched_getaffinity(2), pthread_attr_setaffinity_np(3): the helper that makes
+/// the namespace runs on another CPU than the main thread (`PrivateNetwork.startHelper`).
+@_extern(c, "sched_getcpu")
+func glibc_sched_getcpu() -> Int32
+
+@_extern(c, "sched_getaffinity")
+func glibc_sched_getaffinity(_ pid: pid_t, _ size: Int, _ mask: UnsafeMutableRawPointer) -> Int32
+
+@_extern(c, "pthread_attr_setaffinity_np")
+func glibc_pthread_attr_setaffinity_np(_ attr: UnsafeMutablePointer<pthread_attr_t>, _ size: Int, _ mask: UnsafeRawPointer) -> Int32
+
+/// capget(2): whether root has CAP_SYS_ADMIN (`PrivateNetwork.Rights`).
+@_extern(c, "capget")
+func glibc_capget(_ header: UnsafeMutableRawPointer, _ data: UnsafeMutableRawPointer) -> Int32
+
 /// capset(2): an unprivileged user's capabilities in the user namespace, put away (`PrivateNetwork.Rights`).
 @_extern(c, "capset")
 func glibc_capset(_ header: UnsafeMutableRawPointer, _ data: UnsafeMutableRawPointer) -> Int32

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The process's own network: a network namespace in which only loopback exists, entered by the
-/// process itself before any thread or socket exists. Inside it loopback-only is guaranteed by the
+/// process itself before any socket exists (`begin`, then `settle`). Inside it loopback-only is guaranteed by the
 /// kernel, no port collides with anything else on the machine, a program the grader starts inherits
 /// it (so it cannot reach any other address), and the loopback can be captured (`PacketCapture`).
 ///
@@ -17,7 +17,7 @@ import Glibc
 /// program the grader starts is an ordinary process (its raw socket fails with EPERM).
 public enum PrivateNetwork {
     public enum Status: Sendable, Hashable {
-        /// `enter` was never called (the library used in-process, as the tests do).
+        /// Neither `begin` nor `enter` was called (the library used in-process, as the tests do).
         case notTried
         /// The process runs in its own network namespace with `lo` up.
         case entered
@@ -28,10 +28,15 @@ public enum PrivateNetwork {
         public var reason: String? { if case .unavailable(let r) = self { return r }; return nil }
     }
 
-    /// Set once, by `enter`, before any other thread exists; read afterwards.
+    /// Set by `begin` and `settle`, on the main thread, before any thread but the helper exists.
     nonisolated(unsafe) private static var current: Status = .notTried
 
-    public static var status: Status { current }
+    /// Where the private network stands. While its namespace is being made on the helper thread,
+    /// asking waits for it (so ask on the main thread: every other thread starts after it is in).
+    public static var status: Status {
+        settle()
+        return current
+    }
 
     /// True for root, who may capture the machine's own loopback too (tests use it).
     public static var isRoot: Bool { geteuid() == 0 }
@@ -43,43 +48,149 @@ public enum PrivateNetwork {
     private static let CLONE_NEWNET: Int32 = 0x4000_0000
     private static let CLONE_NEWUSER: Int32 = 0x1000_0000
 
-    /// Enters a private network namespace. Call it first thing in `main`: a user namespace can only
-    /// be entered while the process has one thread. Idempotent: a second call returns the status.
+    /// Enters a private network namespace, waiting until it is in. Idempotent: a second call
+    /// returns the status. Call it (or `begin`) first thing in `main`: a user namespace can only be
+    /// entered while the process has one thread.
     @discardableResult
     public static func enter() -> Status {
-        guard current == .notTried else { return current }
-        current = attempt()
-        return current
+        begin()
+        return status
     }
 
-    private static func attempt() -> Status {
+    /// Starts entering the private network and returns at once. The kernel takes half a
+    /// millisecond to make a network namespace (mostly registering its sysctl tables), so a helper
+    /// thread on another CPU makes it while this one reads the lesson. `settle` then moves this
+    /// thread in with setns(2); every call of this module that depends on the network makes it
+    /// first (a socket, a thread, a spawned program, /proc/net). Call it first thing in `main`, on
+    /// the main thread, while the process has one thread.
+    public static func begin() {
+        guard current == .notTried, helper == nil else { return }
         if let v = getenv(environmentVariable).map({ String(cString: $0) }) {
-            if v == "off" { return .unavailable("turned off by \(environmentVariable)=off") }
-            if v == "refuse" { return .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)") }
+            if v == "off" { current = .unavailable("turned off by \(environmentVariable)=off"); return }
+            if v == "refuse" { current = .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)"); return }
         }
-        // Root (with CAP_SYS_ADMIN) needs no user namespace; a container may deny it, and then the
-        // unprivileged path below is the one that can still work.
-        var netReady = geteuid() == 0 && glibc_unshare(CLONE_NEWNET) == 0
-        if !netReady {
-            let uid = getuid(), gid = getgid()
-            if glibc_unshare(CLONE_NEWUSER) != 0 { return .unavailable(explain(errno, what: "a user namespace")) }
-            // Our own uid and gid, the same inside as outside (not root: a program exec'd in the
-            // namespace then starts without capabilities, as it would outside).
-            guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
-                  write("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
-                  write("/proc/self/gid_map", "\(gid) \(gid) 1\n") else {
-                return .unavailable("could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))")
-            }
-            if glibc_unshare(CLONE_NEWNET) != 0 { return .unavailable(explain(errno, what: "a network namespace")) }
-            netReady = true
+        // Root with CAP_SYS_ADMIN needs no user namespace. Anyone else (root in a container that
+        // dropped it, too) makes one here, while this is the only thread, and the network
+        // namespace inside it.
+        if !(isRoot && Rights.haveSystemAdministration()) {
+            if let refused = enterUserNamespace() { current = .unavailable(refused); return }
+            inUserNamespace = true
         }
+        if !startHelper() { current = finish(makeNetwork()) }
+    }
+
+    /// Waits for the helper, if one is making the namespace, and enters what it made.
+    static func settle() {
+        guard let thread = helper else { return }
+        helper = nil
+        _ = pthread_join(thread, nil)
+        current = finish(helperMade)
+    }
+
+    /// Whether this process made a user namespace (everyone but root with CAP_SYS_ADMIN).
+    nonisolated(unsafe) private static var inUserNamespace = false
+
+    /// The helper thread making the network namespace, until `settle` joins it.
+    nonisolated(unsafe) private static var helper: pthread_t?
+
+    /// What the helper made. Written by the helper before it ends; read after the join.
+    nonisolated(unsafe) private static var helperMade = Made.refused("the helper thread did not run")
+
+    enum Made {
+        /// The calling thread is in the namespace.
+        case here
+        /// The helper's namespace (/proc/thread-self/ns/net), to enter with setns(2).
+        case descriptor(Int32)
+        /// unshare(CLONE_NEWNET) failed with this errno.
+        case unshareFailed(Int32)
+        /// Something else failed: the reason, in one sentence.
+        case refused(String)
+    }
+
+    /// unshare(CLONE_NEWNET) and `lo` up, on the calling thread. On the helper (`open`), the
+    /// namespace is also opened, for the main thread to enter.
+    private static func makeNetwork(open: Bool = false) -> Made {
+        if glibc_unshare(CLONE_NEWNET) != 0 { return .unshareFailed(errno) }
         // A new namespace has only `lo`, and it is down: bring it up (127.0.0.1/8 and ::1 come with it).
         if let e = bringLoopbackUp() {
-            return .unavailable("the private network's loopback could not be brought up (\(e.name)); no socket can work")
+            // Made here, this thread is in a network without a working loopback.
+            return .refused("the private network's loopback could not be brought up (\(e.name))\(open ? "" : "; no socket can work")")
+        }
+        guard open else { return .here }
+        let fd = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        return fd >= 0 ? .descriptor(fd) : .refused("could not open the private network's namespace (\(Errno(rawValue: errno).name))")
+    }
+
+    /// Turns what was made into the status: enters the helper's namespace, falls back to a user
+    /// namespace where root's own unshare was refused, and puts away the user namespace's rights.
+    private static func finish(_ made: Made) -> Status {
+        switch made {
+        case .here:
+            break
+        case .descriptor(let fd):
+            defer { _ = Glibc.close(fd) }
+            if glibc_setns(fd, CLONE_NEWNET) != 0 {
+                return .unavailable("could not enter the private network's namespace (\(Errno(rawValue: errno).name))")
+            }
+        case .refused(let reason):
+            return .unavailable(reason)
+        case .unshareFailed(let e):
+            // Root whose CLONE_NEWNET was refused (a container's policy): a user namespace can
+            // still work. The helper has ended, so this is the only thread again.
+            guard isRoot && !inUserNamespace else { return .unavailable(explain(e, what: "a network namespace")) }
+            if let refused = enterUserNamespace() { return .unavailable(refused) }
+            inUserNamespace = true
+            return finish(makeNetwork())
         }
         // The user namespace gave every capability; keep only the capture's, and not in effect.
-        if geteuid() != 0 { Rights.putAway() }
+        if !isRoot { Rights.putAway() }
         return .entered
+    }
+
+    /// unshare(CLONE_NEWUSER), with our own uid and gid mapped to themselves (not to root: a
+    /// program exec'd in the namespace then starts without capabilities, as it would outside).
+    /// Returns why not, or nil once in.
+    private static func enterUserNamespace() -> String? {
+        let uid = getuid(), gid = getgid()
+        // A joined thread can count for a moment after its join (EINVAL): the kernel wakes the
+        // joiner just before it unlinks the thread, so a few yields see it gone.
+        var yields = 0
+        while glibc_unshare(CLONE_NEWUSER) != 0 {
+            guard errno == EINVAL, yields < 1000 else { return explain(errno, what: "a user namespace") }
+            yields += 1
+            sched_yield()
+        }
+        guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
+              write("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
+              write("/proc/self/gid_map", "\(gid) \(gid) 1\n") else {
+            return "could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))"
+        }
+        return nil
+    }
+
+    /// Starts the helper that makes the network namespace, pinned to a CPU other than this one: a
+    /// new thread otherwise waits on this CPU until this one blocks, and nothing is gained. False
+    /// when there is no other CPU or no thread could start; the caller then makes it itself.
+    private static func startHelper() -> Bool {
+        var allowed = [UInt64](repeating: 0, count: 16)   // a cpu_set_t: 1024 bits
+        guard allowed.withUnsafeMutableBytes({ glibc_sched_getaffinity(0, $0.count, $0.baseAddress!) }) == 0 else { return false }
+        let here = Int(glibc_sched_getcpu())
+        guard let other = (0..<1024).first(where: { $0 != here && allowed[$0 / 64] & (1 << UInt64($0 % 64)) != 0 }) else { return false }
+        var mask = [UInt64](repeating: 0, count: 16)
+        mask[other / 64] = 1 << UInt64(other % 64)
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setstacksize(&attr, max(256 * 1024, Int(PTHREAD_STACK_MIN)))
+        guard mask.withUnsafeBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attr, { _ in
+            PrivateNetwork.helperMade = PrivateNetwork.makeNetwork(open: true)
+            return nil
+        }, nil)
+        guard rc == 0 else { return false }
+        helper = thread
+        return true
     }
 
     /// The capabilities a user namespace gives its creator, which an unprivileged user does not
@@ -94,6 +205,19 @@ public enum PrivateNetwork {
         static let captureRights: UInt32 = 1 << CAP_NET_RAW
         /// Set once, by `putAway`, before any other thread exists.
         nonisolated(unsafe) static var putAwayRights = false
+
+        static let CAP_SYS_ADMIN: UInt32 = 21
+
+        /// Whether CAP_SYS_ADMIN is in effect, which unshare(CLONE_NEWNET) needs without a user
+        /// namespace (root in a container often lacks it).
+        static func haveSystemAdministration() -> Bool {
+            var header: (UInt32, Int32) = (0x2008_0522, 0)
+            var data: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
+            let rc = withUnsafeMutableBytes(of: &header) { h in
+                withUnsafeMutableBytes(of: &data) { glibc_capget(h.baseAddress!, $0.baseAddress!) }
+            }
+            return rc == 0 && data.0 & (1 << CAP_SYS_ADMIN) != 0
+        }
 
         /// Effective: none; permitted: the capture's; inheritable: none.
         static func putAway() {

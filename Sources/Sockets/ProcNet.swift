@@ -63,6 +63,7 @@ public enum ProcNet {
     }
 
     static func readFile(_ path: String) -> String? {
+        PrivateNetwork.settle()   // /proc/net is the network of the main thread
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -84,6 +85,7 @@ enum SockDiag {
     enum Answer { case found(TCPState?), absent, unavailable }
 
     static func state(local: SocketAddress, peer: SocketAddress) -> Answer {
+        PrivateNetwork.settle()
         let family: UInt8
         var src = [UInt8](repeating: 0, count: 16), dst = [UInt8](repeating: 0, count: 16)
         switch (local, peer) {

@@ -65,6 +65,7 @@ public enum Processes {
     /// Starts `arguments[0]` (looked up on PATH unless it contains a `/`) with `environment`, in
     /// `directory`, as the leader of its own process group.
     public static func spawn(arguments: [String], environment: [String: String], directory: String?) -> Result<Spawned, SpawnError> {
+        PrivateNetwork.settle()   // the program starts in the private network
         guard let program = arguments.first, !program.isEmpty else { return .failure(.notFound) }
         if let dir = directory {
             var st = stat()
@@ -232,6 +233,7 @@ extension ProcNet {
     /// TCP sockets in LISTEN, or UDP sockets bound to a port, from /proc/net/{tcp,tcp6,udp,udp6}.
     /// Parsed as bytes: on a busy machine the files hold thousands of TIME_WAIT lines.
     public static func listeners(udp: Bool) -> [Listener] {
+        PrivateNetwork.settle()
         var out: [Listener] = []
         for (file, v6) in [(udp ? "/proc/net/udp" : "/proc/net/tcp", false), (udp ? "/proc/net/udp6" : "/proc/net/tcp6", true)] {
             guard let bytes = readBytes(file) else { continue }

@@ -13,11 +13,13 @@ public struct SocketFD: RawRepresentable, Hashable, Sendable, CustomStringConver
 /// `precondition`s on EBADF or EINVAL, because a lesson may cause those on purpose.
 public enum Posix {
     public static func socket(family: Int32, type: Int32, proto: Int32) -> Result<SocketFD, Errno> {
+        PrivateNetwork.settle()   // in the private network, if one is being entered
         // Close-on-exec, so a program started by the grader never inherits a lesson's socket.
-        syscall { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }.map(SocketFD.init)
+        return syscall { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }.map(SocketFD.init)
     }
 
     public static func socketpair(family: Int32, type: Int32, proto: Int32) -> Result<(SocketFD, SocketFD), Errno> {
+        PrivateNetwork.settle()
         var fds: [Int32] = [-1, -1]
         return syscall { Glibc.socketpair(family, type | Int32(SOCK_CLOEXEC.rawValue), proto, &fds) }
             .map { _ in (SocketFD(rawValue: fds[0]), SocketFD(rawValue: fds[1])) }
@@ -256,6 +258,7 @@ public enum Posix {
 
     /// getaddrinfo; callers must only pass `localhost` or this machine's own name.
     public static func addressInfo(host: String, port: Int, family: Int32 = AF_UNSPEC, type: Int32 = 0) -> Result<[AddressInfo], GAIError> {
+        PrivateNetwork.settle()   // the private network's addresses, not the machine's
         var hints = addrinfo()
         hints.ai_family = family
         hints.ai_socktype = type

@@ -15,6 +15,7 @@ public enum Threads {
     /// refused (then `body` never runs). `name` (15 bytes at most are kept) shows in `ps -L` and gdb.
     @discardableResult
     public static func start(name: String? = nil, stackSize: Int = 256 * 1024, _ body: @escaping @Sendable () -> Void) -> Bool {
+        PrivateNetwork.settle()   // a thread starts in the network of the thread that starts it
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }

@@ -14,7 +14,7 @@ extension CLI {
     public static func enterPrivateNetwork(_ arguments: [String]) {
         guard let first = arguments.first, networkCommands.contains(first),
               !arguments.contains("--help"), !arguments.contains("-h") else { return }
-        PrivateNetwork.enter()
+        PrivateNetwork.begin()
     }
 
     nonisolated(unsafe) static var saidNetwork = false

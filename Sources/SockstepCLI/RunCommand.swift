@@ -70,7 +70,6 @@ public enum RunCommand: Command {
             io.err("Error: \(problem)\nhelp: \(CLI.captureUnavailableReason == nil ? "give a path in a folder you can write to, e.g. `--pcap run.pcap`" : "run without --pcap; the steps and their explanations work without the capture")\n")
             return ExitCode.unusable
         }
-        CLI.noteNetwork(io)
         let style = io.style(ascii: parsed.flags.contains("ascii"))
         let errStyle = io.style(forStdout: false, ascii: parsed.flags.contains("ascii"))
         var options = TerminalRenderer.Options()
@@ -84,6 +83,8 @@ public enum RunCommand: Command {
         var results: [RunResult] = []
         for path in files {
             let loaded = Loading.load(path)
+            // After the first file is read: the private network is still being made until then.
+            CLI.noteNetwork(io)
             if !loaded.diagnostics.isEmpty {
                 if json {
                     for d in loaded.diagnostics { io.out(JSONLinesRenderer.diagnostic(d, path: path) + "\n") }

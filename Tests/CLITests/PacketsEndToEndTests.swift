@@ -253,6 +253,55 @@ struct PacketsEndToEndTests {
         #expect(!t.stderr.contains("note:"))
     }
 
+    /// The system calls of one run, as `strace -f` wrote them, and the main thread's id (the first
+    /// line's); nil (the test skipped, saying why) without strace.
+    static func traced(_ prefix: [String], _ arguments: [String]) throws -> (lines: [String], main: String, output: Binary.Output)? {
+        guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: needs strace to see which thread makes the namespace")
+            return nil
+        }
+        let file = TestScratch.rootPath + "strace-\(UUID().uuidString).txt"
+        let r = try Tool.run(prefix.first ?? strace, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [strace])
+                             + ["-f", "-e", "trace=execve,unshare,setns,socket", "-o", file, Binary.path] + arguments)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let main = lines.first.map { String($0.prefix { $0 != " " }) } ?? ""
+        return (lines, main, r)
+    }
+
+    @Test("the namespace is made on a helper thread while the lesson is read; the main thread enters it before its first socket")
+    func helperMakesTheNamespace() throws {
+        guard !Self.skip() else { return }
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            print("skipped: one CPU, so no helper thread")
+            return
+        }
+        guard let t = try Self.traced([], ["run", "--packets", Self.lesson2]) else { return }
+        #expect(t.output.status == 0, "\(t.output.stderr)")
+        #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"), "captured: the main thread is in the namespace")
+        let unshare = t.lines.first { $0.contains("unshare(CLONE_NEWNET") }
+        let helper = unshare.map { String($0.prefix { $0 != " " }) }
+        #expect(helper != nil && helper != t.main, "another thread unshares: \(t.lines.prefix(6))")
+        let enter = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("setns(") && $0.contains("CLONE_NEWNET)") && $0.hasSuffix("= 0") }
+        let firstSocket = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("socket(") }
+        #expect(enter != nil, "the main thread enters the helper's namespace")
+        if let enter, let firstSocket { #expect(enter < firstSocket, "no socket of the main thread before it is in the namespace") }
+    }
+
+    @Test("with one CPU there is no helper: the main thread makes the namespace itself, and packets are captured")
+    func oneCPU() throws {
+        guard !Self.skip() else { return }
+        guard let taskset = ["/usr/bin/taskset", "/bin/taskset"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: needs taskset to give the binary one CPU")
+            return
+        }
+        guard let t = try Self.traced([taskset, "-c", "0"], ["run", "--packets", Self.lesson2]) else { return }
+        #expect(t.output.status == 0, "\(t.output.stderr)")
+        #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"))
+        #expect(!t.output.stderr.contains("note:"))
+        #expect(t.lines.contains { $0.hasPrefix(t.main + " ") && $0.contains("unshare(CLONE_NEWNET)") && $0.hasSuffix("= 0") }, "\(t.lines.prefix(8))")
+        #expect(!t.lines.contains { $0.contains("setns(") })
+    }
+
     @Test("--quiet still captures where a `=>` expectation decides the verdict: a wrong one fails")
     func quietStillChecksPackets() throws {
         guard !Self.skip() else { return }
