@@ -296,7 +296,16 @@ struct CaptureTests {
         defer { _ = Posix.close(sender) }
         try Posix.bind(sender, any).get()
         let port = Int(try Posix.localAddress(sender).get().port!)
-        for _ in 0..<2 { _ = Posix.send(sender, Array("spam".utf8), to: closed) }
+        // Connected, so that each ICMP error reaches the sender, which waits for it before it
+        // sends again: on a loaded machine the kernel may otherwise queue the second datagram
+        // before it answers the first, and then both datagrams rightly come before both errors.
+        try Posix.connect(sender, closed).get()
+        for _ in 0..<2 {
+            _ = Posix.send(sender, Array("spam".utf8))
+            let events = try Posix.poll([(sender, .error)], timeoutMs: 5000).get()
+            #expect(events.first?.contains(.error) == true, "the port unreachable error came back")
+            if case .failed(let e) = Posix.receive(sender, max: 16) { #expect(e == .ECONNREFUSED) }
+        }
         var frames: [CapturedFrame] = []
         cap.drain(keep: Self.ours(port), into: &frames)
         let shown = frames.compactMap { PacketDecoder.decode(frame: $0.bytes)?.summary }
