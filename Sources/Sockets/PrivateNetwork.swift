@@ -3,9 +3,10 @@ import Glibc
 #endif
 
 /// The process's own network: a network namespace in which only loopback exists, entered by the
-/// process itself before any socket exists (`begin`, then `settle`). Inside it loopback-only is guaranteed by the
-/// kernel, no port collides with anything else on the machine, a program the grader starts inherits
-/// it (so it cannot reach any other address), and the loopback can be captured (`PacketCapture`).
+/// process itself before any socket exists (`begin`, then `settle`). Inside it loopback-only is
+/// guaranteed by the kernel, no port collides with anything else on the machine, a program the
+/// grader starts inherits it (so it cannot reach any other address), and the loopback can be
+/// captured (`PacketCapture`).
 ///
 /// Unprivileged users get it through a user namespace (`unshare(CLONE_NEWUSER)`, then the uid and
 /// gid maps, then `CLONE_NEWNET`); root needs only `CLONE_NEWNET`. Where the system forbids it,
