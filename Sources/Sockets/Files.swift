@@ -21,14 +21,16 @@ public enum Files {
         return st.st_mode & S_IFMT == S_IFDIR ? .directory : .file
     }
 
-    /// The whole file, or nil when it cannot be opened or read (a folder cannot be read).
+    /// The whole file, or nil when it cannot be opened or read (a folder cannot be read). Also
+    /// /proc's files, whose size stat(2) does not know.
     public static func contents(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
         let expected = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
-        var out = [UInt8](repeating: 0, count: expected + 1)   // one more: the end shows as a short read
+        // One more than the size: the end shows as a read of 0. /proc files say 0 and hold a page or more.
+        var out = [UInt8](repeating: 0, count: max(expected + 1, 4096))
         var count = 0
         while true {
             if count == out.count { out += [UInt8](repeating: 0, count: max(out.count, 4096)) }

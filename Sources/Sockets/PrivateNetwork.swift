@@ -80,12 +80,21 @@ public enum PrivateNetwork {
         if !startHelper() { current = finish(makeNetwork()) }
     }
 
-    /// Waits for the helper, if one is making the namespace, and enters what it made.
+    /// Waits for the helper, if one is making the namespace, and enters what it made. Should the
+    /// helper have failed, or its namespace not be enterable, this thread makes one itself, as
+    /// without a helper (and says why if that fails too).
     static func settle() {
         guard let thread = helper else { return }
         helper = nil
         _ = pthread_join(thread, nil)
-        current = finish(helperMade)
+        if helperMade >= 0 {
+            defer { _ = Glibc.close(helperMade) }
+            if glibc_setns(helperMade, CLONE_NEWNET) == 0 {
+                current = finish(.here)
+                return
+            }
+        }
+        current = finish(makeNetwork())
     }
 
     /// Whether this process made a user namespace (everyone but root with CAP_SYS_ADMIN).
@@ -94,45 +103,37 @@ public enum PrivateNetwork {
     /// The helper thread making the network namespace, until `settle` joins it.
     nonisolated(unsafe) private static var helper: pthread_t?
 
-    /// What the helper made. Written by the helper before it ends; read after the join.
-    nonisolated(unsafe) private static var helperMade = Made.refused("the helper thread did not run")
+    /// The helper's namespace (/proc/thread-self/ns/net), for the main thread to enter with
+    /// setns(2); -1 if the helper failed. Written by the helper before it ends; read after the join.
+    nonisolated(unsafe) private static var helperMade: Int32 = -1
 
     enum Made {
         /// The calling thread is in the namespace.
         case here
-        /// The helper's namespace (/proc/thread-self/ns/net), to enter with setns(2).
-        case descriptor(Int32)
         /// unshare(CLONE_NEWNET) failed with this errno.
         case unshareFailed(Int32)
         /// Something else failed: the reason, in one sentence.
         case refused(String)
     }
 
-    /// unshare(CLONE_NEWNET) and `lo` up, on the calling thread. On the helper (`open`), the
-    /// namespace is also opened, for the main thread to enter.
-    private static func makeNetwork(open: Bool = false) -> Made {
+    /// unshare(CLONE_NEWNET) and `lo` up, on the calling thread.
+    private static func makeNetwork() -> Made {
         if glibc_unshare(CLONE_NEWNET) != 0 { return .unshareFailed(errno) }
         // A new namespace has only `lo`, and it is down: bring it up (127.0.0.1/8 and ::1 come with it).
         if let e = bringLoopbackUp() {
-            // Made here, this thread is in a network without a working loopback.
-            return .refused("the private network's loopback could not be brought up (\(e.name))\(open ? "" : "; no socket can work")")
+            return .refused("the private network's loopback could not be brought up (\(e.name)); no socket can work")
         }
-        guard open else { return .here }
-        let fd = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        return fd >= 0 ? .descriptor(fd) : .refused("could not open the private network's namespace (\(Errno(rawValue: errno).name))")
+        return .here
     }
 
-    /// Turns what was made into the status: enters the helper's namespace, falls back to a user
-    /// namespace where root's own unshare was refused, and puts away the user namespace's rights.
+    /// Turns what was made into the status, falling back to a user namespace where root's own
+    /// unshare was refused. A user namespace's rights are put away whatever the outcome.
     private static func finish(_ made: Made) -> Status {
+        // The user namespace gave every capability; keep only the capture's, and not in effect.
+        defer { if inUserNamespace && !isRoot { Rights.putAway() } }
         switch made {
         case .here:
-            break
-        case .descriptor(let fd):
-            defer { _ = Glibc.close(fd) }
-            if glibc_setns(fd, CLONE_NEWNET) != 0 {
-                return .unavailable("could not enter the private network's namespace (\(Errno(rawValue: errno).name))")
-            }
+            return .entered
         case .refused(let reason):
             return .unavailable(reason)
         case .unshareFailed(let e):
@@ -143,9 +144,6 @@ public enum PrivateNetwork {
             inUserNamespace = true
             return finish(makeNetwork())
         }
-        // The user namespace gave every capability; keep only the capture's, and not in effect.
-        if !isRoot { Rights.putAway() }
-        return .entered
     }
 
     /// unshare(CLONE_NEWUSER), with our own uid and gid mapped to themselves (not to root: a
@@ -186,7 +184,9 @@ public enum PrivateNetwork {
         guard mask.withUnsafeBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
-            PrivateNetwork.helperMade = PrivateNetwork.makeNetwork(open: true)
+            if case .here = PrivateNetwork.makeNetwork() {
+                PrivateNetwork.helperMade = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+            }
             return nil
         }, nil)
         guard rc == 0 else { return false }
@@ -212,12 +212,8 @@ public enum PrivateNetwork {
         /// Whether CAP_SYS_ADMIN is in effect, which unshare(CLONE_NEWNET) needs without a user
         /// namespace (root in a container often lacks it).
         static func haveSystemAdministration() -> Bool {
-            var header: (UInt32, Int32) = (0x2008_0522, 0)
-            var data: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
-            let rc = withUnsafeMutableBytes(of: &header) { h in
-                withUnsafeMutableBytes(of: &data) { glibc_capget(h.baseAddress!, $0.baseAddress!) }
-            }
-            return rc == 0 && data.0 & (1 << CAP_SYS_ADMIN) != 0
+            guard let now = capabilities(setting: nil) else { return false }
+            return now.effective & (1 << CAP_SYS_ADMIN) != 0
         }
 
         /// Effective: none; permitted: the capture's; inheritable: none.
@@ -233,13 +229,21 @@ public enum PrivateNetwork {
             return body()
         }
 
-        /// capset(2), version 3 (two 32-bit words per set; every capability here is in the first).
         private static func set(effective: UInt32, permitted: UInt32) -> Bool {
+            capabilities(setting: (effective, permitted)) != nil
+        }
+
+        /// capset(2) with `setting`, or capget(2) without: version 3, two 32-bit words per set, and
+        /// every capability here is in the first. The effective and permitted words, or nil if refused.
+        private static func capabilities(setting: (effective: UInt32, permitted: UInt32)?) -> (effective: UInt32, permitted: UInt32)? {
             var header: (UInt32, Int32) = (0x2008_0522, 0)
-            var data: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (effective, permitted, 0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &header) { h in
-                withUnsafeMutableBytes(of: &data) { glibc_capset(h.baseAddress!, $0.baseAddress!) }
-            } == 0
+            var data: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (setting?.effective ?? 0, setting?.permitted ?? 0, 0, 0, 0, 0)
+            let rc = withUnsafeMutableBytes(of: &header) { h in
+                withUnsafeMutableBytes(of: &data) {
+                    setting == nil ? glibc_capget(h.baseAddress!, $0.baseAddress!) : glibc_capset(h.baseAddress!, $0.baseAddress!)
+                }
+            }
+            return rc == 0 ? (data.0, data.1) : nil
         }
     }
 

@@ -64,17 +64,7 @@ public enum ProcNet {
 
     static func readFile(_ path: String) -> String? {
         PrivateNetwork.settle()   // /proc/net is the network of the main thread
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Files.contents(path).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

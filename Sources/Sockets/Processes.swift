@@ -236,7 +236,7 @@ extension ProcNet {
         PrivateNetwork.settle()
         var out: [Listener] = []
         for (file, v6) in [(udp ? "/proc/net/udp" : "/proc/net/tcp", false), (udp ? "/proc/net/udp6" : "/proc/net/tcp6", true)] {
-            guard let bytes = readBytes(file) else { continue }
+            guard let bytes = Files.contents(file) else { continue }
             // TCP_LISTEN is 0x0A; an unconnected UDP socket shows TCP_CLOSE (0x07).
             let want: (UInt8, UInt8) = udp ? (0x30, 0x37) : (0x30, 0x41)
             var lineStart = 0
@@ -268,19 +268,6 @@ extension ProcNet {
         return out
     }
 
-    static func readBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
-        }
-        return out
-    }
 
     /// The kernel prints addresses as 32-bit words in host byte order.
     static func decodeHost(_ hex: String, v6: Bool) -> String? {

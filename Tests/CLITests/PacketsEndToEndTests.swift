@@ -261,8 +261,8 @@ struct PacketsEndToEndTests {
             return nil
         }
         let file = TestScratch.rootPath + "strace-\(UUID().uuidString).txt"
-        let r = try Tool.run(prefix.first ?? strace, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [strace])
-                             + ["-f", "-e", "trace=execve,unshare,setns,socket", "-o", file, Binary.path] + arguments)
+        let command = prefix + [strace, "-f", "-e", "trace=execve,unshare,setns,socket", "-o", file, Binary.path] + arguments
+        let r = try Tool.run(command[0], Array(command.dropFirst()))
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         let main = lines.first.map { String($0.prefix { $0 != " " }) } ?? ""
         return (lines, main, r)
