@@ -30,13 +30,48 @@ public enum PrivateNetwork {
     }
 
     /// Set by `begin` and `settle`, on the main thread, before any thread but the helper exists.
-    nonisolated(unsafe) private static var current: Status = .notTried
+    nonisolated(unsafe) private static var current: Outcome = .notTried
+
+    private enum Outcome: Equatable {
+        case notTried, entered
+        case refused(Refusal)
+    }
 
     /// Where the private network stands. While its namespace is being made on the helper thread,
     /// asking waits for it (so ask on the main thread: every other thread starts after it is in).
     public static var status: Status {
         settle()
-        return current
+        switch current {
+        case .notTried: return .notTried
+        case .entered: return .entered
+        case .refused(let why): return .unavailable(why.sentence)
+        }
+    }
+
+    /// Why there is no private network, kept as numbers until `status` is read. `begin` runs before
+    /// main (see Sources/sockstep/BeforeMain.swift), before the runtime seeds its hashing, so it
+    /// must not build a Dictionary, and the errno names are one.
+    enum Refusal: Equatable {
+        case turnedOff, simulated
+        /// unshare(CLONE_NEWUSER) failed with this errno.
+        case userNamespace(Int32)
+        /// Writing the user namespace's uid or gid map failed.
+        case maps(Int32)
+        /// unshare(CLONE_NEWNET) failed.
+        case network(Int32)
+        /// `lo` could not be brought up.
+        case loopback(Int32)
+
+        var sentence: String {
+            switch self {
+            case .turnedOff: return "turned off by \(environmentVariable)=off"
+            case .simulated: return "the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)"
+            case .userNamespace(let e): return explain(e, what: "a user namespace")
+            case .maps(let e): return "could not write this user namespace's uid/gid maps (\(Errno(rawValue: e).name))"
+            case .network(let e): return explain(e, what: "a network namespace")
+            case .loopback(let e): return "the private network's loopback could not be brought up (\(Errno(rawValue: e).name)); no socket can work"
+            }
+        }
     }
 
     /// True for root, who may capture the machine's own loopback too (tests use it).
@@ -62,19 +97,20 @@ public enum PrivateNetwork {
     /// millisecond to make a network namespace (mostly registering its sysctl tables), so a helper
     /// thread on another CPU makes it while this one reads the lesson. `settle` then moves this
     /// thread in with setns(2); every call of this module that depends on the network makes it
-    /// first (a socket, a thread, a spawned program, /proc/net). Call it first thing in `main`, on
-    /// the main thread, while the process has one thread.
+    /// first (a socket, a thread, a spawned program, /proc/net). Call it on the main thread while
+    /// the process has one thread: the `sockstep` executable calls it before main. It must not
+    /// hash (a Set, a Dictionary, an errno's name): before main the runtime has not seeded hashing.
     public static func begin() {
         guard current == .notTried, helper == nil else { return }
         if let v = getenv(environmentVariable).map({ String(cString: $0) }) {
-            if v == "off" { current = .unavailable("turned off by \(environmentVariable)=off"); return }
-            if v == "refuse" { current = .unavailable("the kernel refused a private network namespace (simulated by \(environmentVariable)=refuse)"); return }
+            if v == "off" { current = .refused(.turnedOff); return }
+            if v == "refuse" { current = .refused(.simulated); return }
         }
         // Root with CAP_SYS_ADMIN needs no user namespace. Anyone else (root in a container that
         // dropped it, too) makes one here, while this is the only thread, and the network
         // namespace inside it.
         if !(isRoot && Rights.haveSystemAdministration()) {
-            if let refused = enterUserNamespace() { current = .unavailable(refused); return }
+            if let refused = enterUserNamespace() { current = .refused(refused); return }
             inUserNamespace = true
         }
         if !startHelper() { current = finish(makeNetwork()) }
@@ -112,35 +148,33 @@ public enum PrivateNetwork {
         case here
         /// unshare(CLONE_NEWNET) failed with this errno.
         case unshareFailed(Int32)
-        /// Something else failed: the reason, in one sentence.
-        case refused(String)
+        /// Something else failed.
+        case refused(Refusal)
     }
 
     /// unshare(CLONE_NEWNET) and `lo` up, on the calling thread.
     private static func makeNetwork() -> Made {
         if glibc_unshare(CLONE_NEWNET) != 0 { return .unshareFailed(errno) }
         // A new namespace has only `lo`, and it is down: bring it up (127.0.0.1/8 and ::1 come with it).
-        if let e = bringLoopbackUp() {
-            return .refused("the private network's loopback could not be brought up (\(e.name)); no socket can work")
-        }
+        if let e = bringLoopbackUp() { return .refused(.loopback(e.rawValue)) }
         return .here
     }
 
     /// Turns what was made into the status, falling back to a user namespace where root's own
     /// unshare was refused. A user namespace's rights are put away whatever the outcome.
-    private static func finish(_ made: Made) -> Status {
+    private static func finish(_ made: Made) -> Outcome {
         // The user namespace gave every capability; keep only the capture's, and not in effect.
         defer { if inUserNamespace && !isRoot { Rights.putAway() } }
         switch made {
         case .here:
             return .entered
-        case .refused(let reason):
-            return .unavailable(reason)
+        case .refused(let why):
+            return .refused(why)
         case .unshareFailed(let e):
             // Root whose CLONE_NEWNET was refused (a container's policy): a user namespace can
             // still work. The helper has ended, so this is the only thread again.
-            guard isRoot && !inUserNamespace else { return .unavailable(explain(e, what: "a network namespace")) }
-            if let refused = enterUserNamespace() { return .unavailable(refused) }
+            guard isRoot && !inUserNamespace else { return .refused(.network(e)) }
+            if let refused = enterUserNamespace() { return .refused(refused) }
             inUserNamespace = true
             return finish(makeNetwork())
         }
@@ -149,20 +183,20 @@ public enum PrivateNetwork {
     /// unshare(CLONE_NEWUSER), with our own uid and gid mapped to themselves (not to root: a
     /// program exec'd in the namespace then starts without capabilities, as it would outside).
     /// Returns why not, or nil once in.
-    private static func enterUserNamespace() -> String? {
+    private static func enterUserNamespace() -> Refusal? {
         let uid = getuid(), gid = getgid()
         // A joined thread can count for a moment after its join (EINVAL): the kernel wakes the
         // joiner just before it unlinks the thread, so a few yields see it gone.
         var yields = 0
         while glibc_unshare(CLONE_NEWUSER) != 0 {
-            guard errno == EINVAL, yields < 1000 else { return explain(errno, what: "a user namespace") }
+            guard errno == EINVAL, yields < 1000 else { return .userNamespace(errno) }
             yields += 1
             sched_yield()
         }
         guard write("/proc/self/setgroups", "deny") || errno == ENOENT,
               write("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
               write("/proc/self/gid_map", "\(gid) \(gid) 1\n") else {
-            return "could not write this user namespace's uid/gid maps (\(Errno(rawValue: errno).name))"
+            return .maps(errno)
         }
         return nil
     }

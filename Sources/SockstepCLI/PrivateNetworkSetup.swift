@@ -8,13 +8,21 @@ extension CLI {
     /// first Set, whose type the runtime instantiates (a fifth of a millisecond at start-up).
     static let networkCommands: [String] = ["run", "learn", "shell", "grade", "verify"]
 
-    /// Enters the process's private network for the commands that run steps. `main.swift` calls it
-    /// first thing, while the process still has one thread (a user namespace needs that); the
-    /// library used in-process (the tests) never enters it.
-    public static func enterPrivateNetwork(_ arguments: [String]) {
-        guard let first = arguments.first, networkCommands.contains(first),
-              !arguments.contains("--help"), !arguments.contains("-h") else { return }
-        PrivateNetwork.begin()
+    /// Starts entering the process's private network for the commands that run steps. The
+    /// `sockstep` executable calls it before main (Sources/sockstep/BeforeMain.swift), while the
+    /// process has one thread (a user namespace needs that); the library used in-process (the
+    /// tests) never enters it.
+    public static func enterPrivateNetwork(program: String, _ arguments: [String]) {
+        if wantsPrivateNetwork(program: program, arguments) { PrivateNetwork.begin() }
+    }
+
+    /// Whether this command line gets the private network: a command that runs steps, not its
+    /// help. `program` is argv[0]: the test runner (`….xctest`) links the `sockstep` module, so its
+    /// constructor runs there too, with the runner's arguments (`swift test --filter run` passes
+    /// `run`), and the tests must stay on the machine's network.
+    static func wantsPrivateNetwork(program: String, _ arguments: [String]) -> Bool {
+        guard !program.hasSuffix(".xctest"), let first = arguments.first, networkCommands.contains(first) else { return false }
+        return !arguments.contains("--help") && !arguments.contains("-h")
     }
 
     nonisolated(unsafe) static var saidNetwork = false

@@ -1,4 +1,4 @@
 import SockstepCLI
 
-CLI.enterPrivateNetwork(Array(CommandLine.arguments.dropFirst()))   // first: while the process has one thread
+// The private network was begun before main, by BeforeMain.swift.
 CLI.run(Array(CommandLine.arguments.dropFirst()))
