@@ -14,7 +14,7 @@
 /// a scenario using it in `scenarios/` is run by CI and exported, compiled and compared with the
 /// runner in Python, C and Swift by Tests/ExportTests/ExportAgreementTests.swift (`scenarios/dup.md`
 /// is the example). The Export module's doc comment (Exporter.swift) lists the optional extras.
-public struct CallDefinition: Sendable {
+public final class CallDefinition: Sendable {
     public enum Receiver: Sendable, Hashable { case socket, function }
     public enum ArgKind: Sendable, Hashable {
         case address, int, bytes, flags, timeout, bool, constant, optionValue, string, socketList, host, port, any
@@ -55,25 +55,25 @@ public struct CallDefinition: Sendable {
         case function(module: String)
     }
 
-    public var name: String
-    public var receiver: Receiver
-    public var params: [Param]
-    public var returns: Returns
+    public let name: String
+    public let receiver: Receiver
+    public let params: [Param]
+    public let returns: Returns
     /// Shown in `did you mean` help and in `sockstep explain`.
-    public var usage: String
+    public let usage: String
     /// What the call does, in one sentence, then in a few more (`sockstep explain`, every explained step).
-    public var summary: String
-    public var detail: String
-    public var manPage: String
+    public let summary: String
+    public let detail: String
+    public let manPage: String
     /// The call as a C programmer writes it, with `FD` for the socket's descriptor (explanations).
-    public var cLine: String
+    public let cLine: String
     /// The system call strace shows first for it (a call on a closed socket is reported as this one).
-    public var syscall: String
+    public let syscall: String
     /// True when the call can wait: `-> blocks` is then proven by one non-blocking attempt.
-    public var attempts: Bool
-    public var python: PythonSpelling
+    public let attempts: Bool
+    public let python: PythonSpelling
     /// The lines of C or Swift that make the call in an exported program.
-    public var native: @Sendable (any NativeCode) throws -> [String]
+    public let native: @Sendable (any NativeCode) throws -> [String]
 
     public var minArgs: Int { params.filter { !$0.optional }.count }
     public var maxArgs: Int { params.count }
