@@ -196,16 +196,33 @@ public enum DocumentParser {
             prose = []
         }
 
+        /// Whether `line` is the fence that closes a block opened with `fence` (its first byte
+        /// after spaces decides most lines without a copy).
+        func closes(_ line: String, _ fence: String) -> Bool {
+            guard line.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == fence.utf8.first else { return false }
+            let trimmed = line.trimmingSpaces
+            return trimmed.hasPrefix(fence) && trimmed.allSatisfy { $0 == fence.first }
+        }
+
         while i < lines.count {
             let line = lines[i]
             let lineNo = i + 1
+            // Most lines are prose: only one whose first byte after spaces opens a fence or a
+            // heading is trimmed (a copy) and looked at more closely.
+            guard let lead = line.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }),
+                  lead == UInt8(ascii: "`") || lead == UInt8(ascii: "~") || lead == UInt8(ascii: "#") else {
+                if prose.isEmpty { proseStart = lineNo }
+                prose.append(line)
+                i += 1
+                continue
+            }
             let trimmed = line.trimmingSpaces
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
                 let fence = String(trimmed.prefix { $0 == "`" || $0 == "~" })
                 let info = trimmed.dropFirst(fence.count).trimmingSpaces
                 // Find the closing fence.
                 var j = i + 1
-                while j < lines.count, !(lines[j].trimmingSpaces.hasPrefix(fence) && lines[j].trimmingSpaces.allSatisfy({ $0 == fence.first })) { j += 1 }
+                while j < lines.count, !closes(lines[j], fence) { j += 1 }
                 if info == "steps" {
                     flushProse()
                     sawSteps = true
