@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The process's own network: a network namespace in which only loopback exists, entered by the
 /// process itself before any socket exists (`begin`, then `settle`). Inside it loopback-only is
@@ -122,15 +123,46 @@ public enum PrivateNetwork {
     static func settle() {
         guard let thread = helper else { return }
         helper = nil
-        _ = pthread_join(thread, nil)
-        if helperMade >= 0 {
-            defer { _ = Glibc.close(helperMade) }
-            if glibc_setns(helperMade, CLONE_NEWNET) == 0 {
+        let made = awaitHelper(thread)
+        if made >= 0 {
+            defer { _ = Glibc.close(made) }
+            if glibc_setns(made, CLONE_NEWNET) == 0 {
+                // The helper is ending by itself; nothing waits for it.
+                _ = pthread_detach(thread)
                 current = finish(.here)
                 return
             }
         }
+        // The fallback may make a user namespace, which needs this to be the only thread again.
+        _ = pthread_join(thread, nil)
         current = finish(makeNetwork())
+    }
+
+    /// What the helper published, waited for without sleeping. The helper publishes its namespace
+    /// the moment it has made it; waiting in pthread_join cost 90-180 µs more here: the helper's
+    /// own exit (glibc's thread teardown, the kernel's), then waking this thread's idle CPU. The
+    /// wait spins for at most 2 ms (the helper alone takes about 0.5 ms) and then blocks, so a
+    /// helper kept from its CPU by a busy machine costs a sleep, not a CPU spinning for nothing.
+    private static func awaitHelper(_ thread: pthread_t) -> Int32 {
+        var made = helperResult.load(ordering: .acquiring)
+        if made != helperWorking { return made }
+        let deadline = monotonicNanoseconds() + 2_000_000
+        var spins = 0
+        while made == helperWorking {
+            spins += 1
+            if spins % 256 == 0 && monotonicNanoseconds() > deadline {
+                _ = pthread_join(thread, nil)   // it has published by the time it has ended
+                return helperResult.load(ordering: .acquiring)
+            }
+            made = helperResult.load(ordering: .acquiring)
+        }
+        return made
+    }
+
+    private static func monotonicNanoseconds() -> Int {
+        var t = timespec()
+        _ = clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec * 1_000_000_000 + t.tv_nsec
     }
 
     /// Whether this process made a user namespace (everyone but root with CAP_SYS_ADMIN).
@@ -139,9 +171,11 @@ public enum PrivateNetwork {
     /// The helper thread making the network namespace, until `settle` joins it.
     nonisolated(unsafe) private static var helper: pthread_t?
 
-    /// The helper's namespace (/proc/thread-self/ns/net), for the main thread to enter with
-    /// setns(2); -1 if the helper failed. Written by the helper before it ends; read after the join.
-    nonisolated(unsafe) private static var helperMade: Int32 = -1
+    /// What the helper made, published by it the moment it is made: its namespace
+    /// (/proc/thread-self/ns/net, a descriptor for the main thread to enter with setns(2)), -1 if
+    /// it failed, or `helperWorking` until then.
+    private static let helperResult = Atomic<Int32>(helperWorking)
+    private static let helperWorking: Int32 = -2
 
     enum Made {
         /// The calling thread is in the namespace.
@@ -218,9 +252,11 @@ public enum PrivateNetwork {
         guard mask.withUnsafeBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
+            var made: Int32 = -1
             if case .here = PrivateNetwork.makeNetwork() {
-                PrivateNetwork.helperMade = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+                made = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
             }
+            PrivateNetwork.helperResult.store(made < 0 ? -1 : made, ordering: .releasing)
             return nil
         }, nil)
         guard rc == 0 else { return false }
@@ -307,13 +343,17 @@ public enum PrivateNetwork {
         let s = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { return Errno(rawValue: errno) }
         defer { _ = Glibc.close(s) }
-        // struct ifreq: the name (16 bytes), then a union whose first short is ifr_flags.
-        var ifr = [UInt8](repeating: 0, count: 40)
-        ifr[0] = UInt8(ascii: "l"); ifr[1] = UInt8(ascii: "o")
-        guard ioctl(s, SIOCGIFFLAGS, &ifr) == 0 else { return Errno(rawValue: errno) }
-        if ifr[16] & UInt8(IFF_UP) != 0 { return nil }
-        ifr[16] |= UInt8(IFF_UP)
-        guard ioctl(s, SIOCSIFFLAGS, &ifr) == 0 else { return Errno(rawValue: errno) }
-        return nil
+        // struct ifreq (40 bytes): the name (16 bytes), then a union whose first short is
+        // ifr_flags. On the stack: the helper thread that runs this then needs no malloc arena
+        // of its own (four system calls and a first page of it).
+        var request: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &request) { ifr -> Errno? in
+            ifr[0] = UInt8(ascii: "l"); ifr[1] = UInt8(ascii: "o")
+            guard ioctl(s, SIOCGIFFLAGS, ifr.baseAddress!) == 0 else { return Errno(rawValue: errno) }
+            if ifr[16] & UInt8(IFF_UP) != 0 { return nil }
+            ifr[16] |= UInt8(IFF_UP)
+            guard ioctl(s, SIOCSIFFLAGS, ifr.baseAddress!) == 0 else { return Errno(rawValue: errno) }
+            return nil
+        }
     }
 }
