@@ -103,9 +103,9 @@ public enum PrivateNetwork {
     /// hash (a Set, a Dictionary, an errno's name): before main the runtime has not seeded hashing.
     public static func begin() {
         guard current == .notTried, helper == nil else { return }
-        if let v = getenv(environmentVariable).map({ String(cString: $0) }) {
-            if v == "off" { current = .refused(.turnedOff); return }
-            if v == "refuse" { current = .refused(.simulated); return }
+        if let v = getenv(environmentVariable) {
+            if CString.equal(v, "off") { current = .refused(.turnedOff); return }
+            if CString.equal(v, "refuse") { current = .refused(.simulated); return }
         }
         // Root with CAP_SYS_ADMIN needs no user namespace. Anyone else (root in a container that
         // dropped it, too) makes one here, while this is the only thread, and the network
@@ -239,17 +239,18 @@ public enum PrivateNetwork {
     /// new thread otherwise waits on this CPU until this one blocks, and nothing is gained. False
     /// when there is no other CPU or no thread could start; the caller then makes it itself.
     private static func startHelper() -> Bool {
-        var allowed = [UInt64](repeating: 0, count: 16)   // a cpu_set_t: 1024 bits
-        guard allowed.withUnsafeMutableBytes({ glibc_sched_getaffinity(0, $0.count, $0.baseAddress!) }) == 0 else { return false }
+        // cpu_set_t masks (1024 bits), on the stack: the process's first arrays would cost their
+        // code's first page faults before the helper starts.
+        var allowed = CPUSet(), mask = CPUSet()
+        guard allowed.withBytes({ glibc_sched_getaffinity(0, $0.count, $0.baseAddress!) }) == 0 else { return false }
         let here = Int(glibc_sched_getcpu())
-        guard let other = (0..<1024).first(where: { $0 != here && allowed[$0 / 64] & (1 << UInt64($0 % 64)) != 0 }) else { return false }
-        var mask = [UInt64](repeating: 0, count: 16)
-        mask[other / 64] = 1 << UInt64(other % 64)
+        guard let other = (0..<1024).first(where: { $0 != here && allowed.contains($0) }) else { return false }
+        mask.insert(other)
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
         defer { pthread_attr_destroy(&attr) }
         pthread_attr_setstacksize(&attr, max(256 * 1024, Int(PTHREAD_STACK_MIN)))
-        guard mask.withUnsafeBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
+        guard mask.withBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
             var made: Int32 = -1
@@ -262,6 +263,26 @@ public enum PrivateNetwork {
         guard rc == 0 else { return false }
         helper = thread
         return true
+    }
+
+    /// A cpu_set_t: one bit per CPU, 1024 of them.
+    struct CPUSet {
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+        mutating func withBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+            withUnsafeMutableBytes(of: &words, body)
+        }
+        func contains(_ cpu: Int) -> Bool {
+            withUnsafeBytes(of: words) { $0.load(fromByteOffset: cpu / 64 * 8, as: UInt64.self) & (1 << UInt64(cpu % 64)) != 0 }
+        }
+        mutating func insert(_ cpu: Int) {
+            withBytes { b in
+                let word = b.load(fromByteOffset: cpu / 64 * 8, as: UInt64.self)
+                b.storeBytes(of: word | 1 << UInt64(cpu % 64), toByteOffset: cpu / 64 * 8, as: UInt64.self)
+            }
+        }
     }
 
     /// The capabilities a user namespace gives its creator, which an unprivileged user does not

@@ -4,25 +4,35 @@ import Sockets
 
 extension CLI {
     /// Commands that run steps, and so get the private network (and its capture).
-    /// An array, not a Set: main reads it before anything else, and a Set<String> is the process's
-    /// first Set, whose type the runtime instantiates (a fifth of a millisecond at start-up).
-    static let networkCommands: [String] = ["run", "learn", "shell", "grade", "verify"]
+    static let networkCommands: [StaticString] = ["run", "learn", "shell", "grade", "verify"]
 
     /// Starts entering the process's private network for the commands that run steps. The
-    /// `sockstep` executable calls it before main (Sources/sockstep/BeforeMain.swift), while the
-    /// process has one thread (a user namespace needs that); the library used in-process (the
-    /// tests) never enters it.
-    public static func enterPrivateNetwork(program: String, _ arguments: [String]) {
-        if wantsPrivateNetwork(program: program, arguments) { PrivateNetwork.begin() }
+    /// `sockstep` executable calls it before main (Sources/sockstep/BeforeMain.swift) with the
+    /// process's argc and argv, while the process has one thread (a user namespace needs that);
+    /// the library used in-process (the tests) never enters it.
+    public static func enterPrivateNetwork(_ argc: Int32, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>) {
+        if wantsPrivateNetwork(argc, argv) { PrivateNetwork.begin() }
     }
 
     /// Whether this command line gets the private network: a command that runs steps, not its
-    /// help. `program` is argv[0]: the test runner (`….xctest`) links the `sockstep` module, so its
-    /// constructor runs there too, with the runner's arguments (`swift test --filter run` passes
-    /// `run`), and the tests must stay on the machine's network.
+    /// help. argv[0] is the program: the test runner (`….xctest`) links the `sockstep` module, so
+    /// its constructor runs there too, with the runner's arguments (`swift test --filter run`
+    /// passes `run`), and the tests must stay on the machine's network. On C strings, without a
+    /// Swift String: the sooner the helper thread starts, the sooner the namespace is ready, and
+    /// a process's first strings and arrays cost their code's first page faults (70-90 µs here).
+    static func wantsPrivateNetwork(_ argc: Int32, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Bool {
+        guard argc >= 2, let program = argv[0], let first = argv[1] else { return false }
+        if CString.hasSuffix(program, ".xctest") { return false }
+        guard networkCommands.contains(where: { CString.equal(first, $0) }) else { return false }
+        for i in 2..<Int(argc) {
+            if let a = argv[i], CString.equal(a, "--help") || CString.equal(a, "-h") { return false }
+        }
+        return true
+    }
+
+    /// The same decision for a command line given as strings (the tests ask it this way).
     static func wantsPrivateNetwork(program: String, _ arguments: [String]) -> Bool {
-        guard !program.hasSuffix(".xctest"), let first = arguments.first, networkCommands.contains(first) else { return false }
-        return !arguments.contains("--help") && !arguments.contains("-h")
+        CString.withArgumentVector([program] + arguments) { wantsPrivateNetwork($0, $1) }
     }
 
     nonisolated(unsafe) static var saidNetwork = false

@@ -9,9 +9,8 @@ import SockstepCLI
 /// (see `PrivateNetwork.Refusal`).
 func beginPrivateNetworkBeforeMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                    _ environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
-    guard let argv, argc > 0, let program = argv[0] else { return }
-    let arguments = (1..<Int(argc)).compactMap { argv[$0].map { String(cString: $0) } }
-    CLI.enterPrivateNetwork(program: String(cString: program), arguments)
+    guard let argv else { return }
+    CLI.enterPrivateNetwork(argc, argv)
 }
 
 /// glibc calls each `.init_array` entry with argc, argv and the environment, before main, in a

@@ -23,6 +23,20 @@ struct HelpersTests {
         #expect(Path.deletingExtension(path) == noExt)
     }
 
+    @Test("C strings compared without a Swift String: whole, by suffix, as an argument vector")
+    func cStrings() {
+        let argv = ["sockstep", "run", "", "lesson.md", "a.xctest"]
+        let seen = CString.withArgumentVector(argv) { argc, v -> [Bool] in
+            #expect(argc == 5)
+            #expect(v[5] == nil, "terminated like argv")
+            return [CString.equal(v[1]!, "run"), CString.equal(v[1]!, "ru"), CString.equal(v[1]!, "runs"),
+                    CString.equal(v[2]!, ""), CString.equal(v[0]!, "run"),
+                    CString.hasSuffix(v[4]!, ".xctest"), CString.hasSuffix(v[3]!, ".xctest"),
+                    CString.hasSuffix(v[1]!, "a.xctest"), CString.hasSuffix(v[3]!, ""), CString.hasSuffix(v[3]!, "lesson.md")]
+        }
+        #expect(seen == [true, false, false, true, false, true, false, false, true, true])
+    }
+
     @Test("joining and standardizing paths", arguments: [
         ("a", "b", "a/b"), ("a/", "b", "a/b"), ("", "b", "b"), ("a", "", "a"), ("/", "b", "/b"), ("a", "/b", "a/b"),
     ])
