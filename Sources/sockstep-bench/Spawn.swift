@@ -163,25 +163,3 @@ enum PeakMemory {
         exit(exitStatus)
     }
 }
-
-/// How the kernel holds the binary in memory changes its start-up by a tenth: a file written with
-/// write() (the linker's output, a copy, an install) sits in the page cache in large folios, while
-/// one read back from disk by page faults (after a reboot, or once the page cache dropped it) sits
-/// in 4 KB pages, and each of a command's page faults then maps less of it.
-enum PageCache {
-    /// A copy of `path` in `dir`, flushed to disk and dropped from the page cache, so that the next
-    /// run reads it back by page faults. Named `sockstep`: the name decides whether a run enters
-    /// its private network. Nil if a step fails.
-    static func readBackCopy(of path: String, in dir: String) -> String? {
-        let folder = Path.join(dir, "read-back")
-        let copy = Path.join(folder, "sockstep")
-        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil,
-              (try? FileManager.default.copyItem(atPath: path, toPath: copy)) != nil,
-              Files.setMode(copy, 0o755) == nil else { return nil }
-        let fd = open(copy, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard fsync(fd) == 0, posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0 else { return nil }
-        return copy
-    }
-}

@@ -380,26 +380,19 @@ if !documents.isEmpty {
         coursePython = measured.map(\.pyCommand).reduce(0, +)
     }
 }
-var startup = Double.nan, startupNoNetwork = Double.nan, startupReadBack = Double.nan, version = Double.nan, pythonStartup = Double.nan
+var startup = Double.nan, startupNoNetwork = Double.nan, version = Double.nan, pythonStartup = Double.nan
 // A few milliseconds each, and this machine's timings wander by a third from minute to minute:
 // at least 21 samples, interleaved, even with --quick.
 let startupRuns = max(runs, 21)
 if haveBinary, let first = documents.first {
-    var with: [Double] = [], without: [Double] = [], readBack: [Double] = [], versions: [Double] = []
-    // Its first run reads the copy from disk: not counted.
-    let readBackBinary = PageCache.readBackCopy(of: settings.sockstep, in: baselineDir)
-    if let copy = readBackBinary { _ = Spawn.run([copy, "--version"]) }
+    var with: [Double] = [], without: [Double] = [], versions: [Double] = []
     for _ in 0..<startupRuns {
         with.append(Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"").markerSeconds ?? .nan)
         without.append(Spawn.run([settings.sockstep, "run", "--json", first.0], marker: "\"type\":\"step\"",
                                  environment: [PrivateNetwork.environmentVariable: "off"]).markerSeconds ?? .nan)
-        if let copy = readBackBinary {
-            readBack.append(Spawn.run([copy, "run", "--json", first.0], marker: "\"type\":\"step\"").markerSeconds ?? .nan)
-        }
         versions.append(Spawn.run([settings.sockstep, "--version"]).seconds)
     }
     startup = median(with)
-    if !readBack.isEmpty { startupReadBack = median(readBack) }
     startupNoNetwork = median(without)
     version = median(versions)
 }
@@ -476,7 +469,6 @@ print("  Python baseline, one per file  \(pad(ms(coursePython), 8)) ms   (sum of
 print("Start-up")
 print("  binary to the first step       \(pad(ms(startup), 8)) ms   (sockstep run --json \(documents.first.map { Path.lastComponent($0.0) } ?? "-"), spawn to the first step's line; medians of \(startupRuns))")
 print("  ... without the private network\(pad(ms(startupNoNetwork), 8)) ms   (SOCKSTEP_NETNS=off: no namespace to build, no capture to open)")
-print("  ... read back from disk        \(pad(ms(startupReadBack), 8)) ms   (a copy dropped from the page cache: read back by page faults, in 4 KB pages, as after a reboot)")
 print("  sockstep --version             \(pad(ms(version), 8)) ms")
 print("  python3 -c 'import socket'     \(pad(ms(pythonStartup), 8)) ms")
 print("Grading (\(submissionCount) copies of the echo server's reference solution, `sockstep grade --submissions`)")
