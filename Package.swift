@@ -44,12 +44,8 @@ let package = Package(
         // A release build is one static executable: no dynamic loader, nothing to relocate at each
         // start (a third of a command's time when libstdc++ and libc were loaded), and no library
         // to find on Gradescope or a student's machine. Debug builds (`swift run`, tests) stay dynamic.
-        // gold writes the binary with write(), not through a shared mapping (its default): the page
-        // cache then holds it in large folios, as it holds any copied or installed file, and a
-        // command's page faults map them in bigger pieces: 221 → 155 faults, start-up to the first
-        // step 1.55 → 1.36 ms (interleaved A/B). Written through a mapping, it sat in 4 KB pages.
         .executableTarget(name: "sockstep", dependencies: ["SockstepCLI"], exclude: ["startup-order.txt"], swiftSettings: releaseCodegen,
-                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--no-mmap-output-file", "-Xlinker", "--section-ordering-file=\(Context.packageDirectory)/Sources/sockstep/startup-order.txt"], .when(platforms: [.linux], configuration: .release))]),
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--section-ordering-file=\(Context.packageDirectory)/Sources/sockstep/startup-order.txt"], .when(platforms: [.linux], configuration: .release))]),
         // `swift run -c release sockstep-bench`: the figures in README.md's performance section.
         .executableTarget(name: "sockstep-bench", dependencies: ["Render", "Explain", "Runner", "ScenarioFormat", "Sockets"], swiftSettings: releaseCodegen),
 
