@@ -73,15 +73,16 @@ final class PacketRecorder {
     init(options: RunOptions) {
         maximumFrames = options.captureMaximumPackets
         maximumBytes = options.captureMaximumBytes
-        let network = PrivateNetwork.status
+        // Not `status`, which also waits for `lo` to be up: the capture opens while it comes up.
+        let inNetwork = PrivateNetwork.isEnteredOrEntering
         guard options.capture else {
             capture = nil
             availability = .unavailable("the capture was turned off")
             return
         }
-        guard network.isEntered || options.captureOnSharedLoopback else {
+        guard inNetwork || options.captureOnSharedLoopback else {
             capture = nil
-            availability = .unavailable(network.reason ?? "the run has no private network")
+            availability = .unavailable(PrivateNetwork.status.reason ?? "the run has no private network")
             return
         }
         switch PacketCapture.acquire(snapLength: options.captureSnapLength) {

@@ -49,6 +49,15 @@ public enum PrivateNetwork {
         }
     }
 
+    /// Whether this thread is in its private network, its `lo` up or still being brought up by the
+    /// helper thread. For the capture: its raw sockets need the namespace but not `lo` up, so
+    /// they open while the helper brings it up (the first socket call then waits for `lo`). Waits
+    /// for the namespace, not for `lo`; false where `status` is not `entered` (it says why).
+    public static var isEnteredOrEntering: Bool {
+        enterNamespace()
+        return phase == .bringingUpLoopback || current == .entered
+    }
+
     /// Why there is no private network, kept as numbers until `status` is read. `begin` runs before
     /// main (see Sources/sockstep/BeforeMain.swift), before the runtime seeds its hashing, so it
     /// must not build a Dictionary, and the errno names are one.
@@ -102,7 +111,7 @@ public enum PrivateNetwork {
     /// the process has one thread: the `sockstep` executable calls it before main. It must not
     /// hash (a Set, a Dictionary, an errno's name): before main the runtime has not seeded hashing.
     public static func begin() {
-        guard current == .notTried, helper == nil else { return }
+        guard current == .notTried, phase == .idle else { return }
         if let v = getenv(environmentVariable) {
             if CString.equal(v, "off") { current = .refused(.turnedOff); return }
             if CString.equal(v, "refuse") { current = .refused(.simulated); return }
@@ -117,46 +126,65 @@ public enum PrivateNetwork {
         if !startHelper() { current = finish(makeNetwork()) }
     }
 
-    /// Waits for the helper, if one is making the namespace, and enters what it made. Should the
-    /// helper have failed, or its namespace not be enterable, this thread makes one itself, as
-    /// without a helper (and says why if that fails too).
+    /// Waits for the helper, if one is making the namespace, enters what it made, and waits for
+    /// its `lo` to be up. Should the helper have failed, or its namespace not be enterable, this
+    /// thread makes one itself, as without a helper (and says why if that fails too).
     static func settle() {
-        guard let thread = helper else { return }
-        helper = nil
-        let made = awaitHelper(thread)
+        enterNamespace()
+        awaitLoopback()
+    }
+
+    /// The first half of `settle`: this thread in the helper's namespace, whose `lo` the helper may
+    /// still be bringing up (or in one it made itself, with `lo` up, should the helper have failed).
+    static func enterNamespace() {
+        guard phase == .makingNamespace else { return }
+        phase = .idle
+        let made = awaitHelper { helperResult.load(ordering: .acquiring) }
         if made >= 0 {
             defer { _ = Glibc.close(made) }
             if glibc_setns(made, CLONE_NEWNET) == 0 {
-                // The helper is ending by itself; nothing waits for it.
-                _ = pthread_detach(thread)
-                current = finish(.here)
+                phase = .bringingUpLoopback
                 return
             }
         }
         // The fallback may make a user namespace, which needs this to be the only thread again.
-        _ = pthread_join(thread, nil)
+        if let thread = helper { _ = pthread_join(thread, nil) }
+        helper = nil
         current = finish(makeNetwork())
     }
 
-    /// What the helper published, waited for without sleeping. The helper publishes its namespace
-    /// the moment it has made it; waiting in pthread_join cost 90-180 µs more here: the helper's
-    /// own exit (glibc's thread teardown, the kernel's), then waking this thread's idle CPU. The
-    /// wait spins for at most 2 ms (the helper alone takes about 0.5 ms) and then blocks, so a
-    /// helper kept from its CPU by a busy machine costs a sleep, not a CPU spinning for nothing.
-    private static func awaitHelper(_ thread: pthread_t) -> Int32 {
-        var made = helperResult.load(ordering: .acquiring)
-        if made != helperWorking { return made }
+    /// The second half of `settle`: the helper has brought `lo` up (or says why it could not).
+    private static func awaitLoopback() {
+        guard phase == .bringingUpLoopback else { return }
+        phase = .idle
+        let e = awaitHelper { loopbackResult.load(ordering: .acquiring) }
+        // The helper is ending by itself; nothing waits for it.
+        if let thread = helper { _ = pthread_detach(thread) }
+        helper = nil
+        current = finish(e == 0 ? .here : .refused(.loopback(e)))
+    }
+
+    /// What the helper published, waited for without sleeping. The helper publishes each result
+    /// the moment it has it; waiting in pthread_join cost 90-180 µs more here: the helper's own
+    /// exit (glibc's thread teardown, the kernel's), then waking this thread's idle CPU. The wait
+    /// spins for at most 2 ms (the helper alone takes about 0.5 ms) and then blocks in
+    /// pthread_join, so a helper kept from its CPU by a busy machine costs a sleep, not a CPU
+    /// spinning for nothing. It has published everything by the time it has ended.
+    private static func awaitHelper(_ published: () -> Int32) -> Int32 {
+        var value = published()
+        if value != helperWorking { return value }
         let deadline = monotonicNanoseconds() + 2_000_000
         var spins = 0
-        while made == helperWorking {
+        while value == helperWorking {
             spins += 1
-            if spins % 256 == 0 && monotonicNanoseconds() > deadline {
-                _ = pthread_join(thread, nil)   // it has published by the time it has ended
-                return helperResult.load(ordering: .acquiring)
+            if spins % 256 == 0 && monotonicNanoseconds() > deadline, let thread = helper {
+                _ = pthread_join(thread, nil)
+                helper = nil
+                return published()
             }
-            made = helperResult.load(ordering: .acquiring)
+            value = published()
         }
-        return made
+        return value
     }
 
     private static func monotonicNanoseconds() -> Int {
@@ -168,13 +196,27 @@ public enum PrivateNetwork {
     /// Whether this process made a user namespace (everyone but root with CAP_SYS_ADMIN).
     nonisolated(unsafe) private static var inUserNamespace = false
 
-    /// The helper thread making the network namespace, until `settle` joins it.
+    /// The helper thread, until something joins or detaches it.
     nonisolated(unsafe) private static var helper: pthread_t?
+
+    /// Where the helper stands, as the main thread last saw it.
+    private enum Phase {
+        /// No helper (none was started, or it is done with).
+        case idle
+        /// It is making the namespace; `helperResult` tells when it has.
+        case makingNamespace
+        /// This thread is in the helper's namespace; `loopbackResult` tells when `lo` is up.
+        case bringingUpLoopback
+    }
+    nonisolated(unsafe) private static var phase: Phase = .idle
 
     /// What the helper made, published by it the moment it is made: its namespace
     /// (/proc/thread-self/ns/net, a descriptor for the main thread to enter with setns(2)), -1 if
-    /// it failed, or `helperWorking` until then.
+    /// it failed, or `helperWorking` until then. It then brings that namespace's `lo` up and
+    /// publishes `loopbackResult`: 0 once it is up, else the errno. Publishing the namespace first
+    /// lets the main thread enter it and open the capture while `lo` comes up (0.1 ms each here).
     private static let helperResult = Atomic<Int32>(helperWorking)
+    private static let loopbackResult = Atomic<Int32>(helperWorking)
     private static let helperWorking: Int32 = -2
 
     enum Made {
@@ -254,14 +296,18 @@ public enum PrivateNetwork {
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
             var made: Int32 = -1
-            if case .here = PrivateNetwork.makeNetwork() {
+            if glibc_unshare(PrivateNetwork.CLONE_NEWNET) == 0 {
                 made = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
             }
             PrivateNetwork.helperResult.store(made < 0 ? -1 : made, ordering: .releasing)
+            guard made >= 0 else { return nil }
+            let up = PrivateNetwork.bringLoopbackUp()
+            PrivateNetwork.loopbackResult.store(up?.rawValue ?? 0, ordering: .releasing)
             return nil
         }, nil)
         guard rc == 0 else { return false }
         helper = thread
+        phase = .makingNamespace
         return true
     }
 

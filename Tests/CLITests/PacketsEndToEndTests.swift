@@ -255,17 +255,27 @@ struct PacketsEndToEndTests {
 
     /// The system calls of one run, as `strace -f` wrote them, and the main thread's id (the first
     /// line's); nil (the test skipped, saying why) without strace.
-    static func traced(_ prefix: [String], _ arguments: [String]) throws -> (lines: [String], main: String, output: Binary.Output)? {
+    static func traced(_ prefix: [String], _ arguments: [String], calls: String = "execve,unshare,setns,socket") throws -> (lines: [String], main: String, output: Binary.Output)? {
         guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: FileManager.default.isExecutableFile) else {
             print("skipped: needs strace to see which thread makes the namespace")
             return nil
         }
         let file = TestScratch.rootPath + "strace-\(UUID().uuidString).txt"
-        let command = prefix + [strace, "-f", "-e", "trace=execve,unshare,setns,socket", "-o", file, Binary.path] + arguments
+        let command = prefix + [strace, "-f", "-e", "trace=" + calls, "-o", file, Binary.path] + arguments
         let r = try Tool.run(command[0], Array(command.dropFirst()))
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         let main = lines.first.map { String($0.prefix { $0 != " " }) } ?? ""
         return (lines, main, r)
+    }
+
+    /// The line at which the call on line `i` returned: strace splits a call that another
+    /// thread's call interrupts into `… <unfinished ...>` and, later, `<... NAME resumed> … = N`.
+    static func returned(_ lines: [String], at i: Int) -> (index: Int, line: String)? {
+        guard lines[i].hasSuffix("<unfinished ...>") else { return (i, lines[i]) }
+        let thread = String(lines[i].prefix { $0 != " " }) + " "
+        let name = lines[i].dropFirst(thread.count).prefix { $0 != "(" }
+        guard let j = lines[(i + 1)...].firstIndex(where: { $0.hasPrefix(thread) && $0.contains("<... \(name) resumed>") }) else { return nil }
+        return (j, lines[j])
     }
 
     @Test("the namespace is made on a helper thread while the lesson is read; the main thread enters it before its first socket")
@@ -281,10 +291,36 @@ struct PacketsEndToEndTests {
         let unshare = t.lines.first { $0.contains("unshare(CLONE_NEWNET") }
         let helper = unshare.map { String($0.prefix { $0 != " " }) }
         #expect(helper != nil && helper != t.main, "another thread unshares: \(t.lines.prefix(6))")
-        let enter = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("setns(") && $0.contains("CLONE_NEWNET)") && $0.hasSuffix("= 0") }
+        let enter = t.lines.indices.first { i in
+            t.lines[i].hasPrefix(t.main + " ") && t.lines[i].contains("setns(") && Self.returned(t.lines, at: i)?.line.hasSuffix("= 0") == true
+        }
         let firstSocket = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("socket(") }
         #expect(enter != nil, "the main thread enters the helper's namespace")
         if let enter, let firstSocket { #expect(enter < firstSocket, "no socket of the main thread before it is in the namespace") }
+    }
+
+    @Test("the helper hands over its namespace before it brings lo up, and the first step's socket waits until lo is up")
+    func loopbackComesUpWhileTheCaptureOpens() throws {
+        guard !Self.skip() else { return }
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            print("skipped: one CPU, so no helper thread")
+            return
+        }
+        guard let t = try Self.traced([], ["run", "--packets", Self.lesson2], calls: "unshare,setns,socket,openat,ioctl") else { return }
+        #expect(t.output.status == 0, "\(t.output.stderr)")
+        #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"), "captured")
+        guard let unshare = t.lines.first(where: { $0.contains("unshare(CLONE_NEWNET") }) else {
+            Issue.record("no unshare: \(t.lines.prefix(8))")
+            return
+        }
+        let helper = String(unshare.prefix { $0 != " " }) + " "
+        let handedOver = t.lines.firstIndex { $0.hasPrefix(helper) && $0.contains("/proc/thread-self/ns/net") }
+        let upAsked = t.lines.firstIndex { $0.hasPrefix(helper) && $0.contains("SIOCSIFFLAGS") }
+        let upDone = upAsked.flatMap { Self.returned(t.lines, at: $0)?.index }
+        let firstStepSocket = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("socket(AF_INET, SOCK_STREAM") }
+        #expect(handedOver != nil && upAsked != nil && upDone != nil && firstStepSocket != nil, "\(t.lines.prefix(30))")
+        if let handedOver, let upAsked { #expect(handedOver < upAsked, "the namespace is handed over first") }
+        if let upDone, let firstStepSocket { #expect(upDone < firstStepSocket, "lo is up before the first step's socket: \(t.lines.prefix(40))") }
     }
 
     @Test("with one CPU there is no helper: the main thread makes the namespace itself, and packets are captured")
