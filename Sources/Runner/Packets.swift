@@ -73,16 +73,15 @@ final class PacketRecorder {
     init(options: RunOptions) {
         maximumFrames = options.captureMaximumPackets
         maximumBytes = options.captureMaximumBytes
-        // Not `status`, which also waits for `lo` to be up: the capture opens while it comes up.
-        let inNetwork = PrivateNetwork.isEnteredOrEntering
+        let network = PrivateNetwork.status
         guard options.capture else {
             capture = nil
             availability = .unavailable("the capture was turned off")
             return
         }
-        guard inNetwork || options.captureOnSharedLoopback else {
+        guard network.isEntered || options.captureOnSharedLoopback else {
             capture = nil
-            availability = .unavailable(PrivateNetwork.status.reason ?? "the run has no private network")
+            availability = .unavailable(network.reason ?? "the run has no private network")
             return
         }
         switch PacketCapture.acquire(snapLength: options.captureSnapLength) {

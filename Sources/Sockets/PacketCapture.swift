@@ -86,10 +86,7 @@ public final class PacketCapture {
     /// Opens a capture on `interface` (the loopback), non-blocking, with receive buffers large
     /// enough for a step that sends a megabyte. Fails with the errno (EPERM without CAP_NET_RAW).
     public static func open(interface: String = "lo", snapLength: Int = 1024) -> Result<PacketCapture, Errno> {
-        // In the private network, but `lo` need not be up yet: the helper thread may be bringing
-        // it up meanwhile (raw sockets bind to a device that is down, and no packet is sent before
-        // the first step's socket call, which waits for it).
-        PrivateNetwork.enterNamespace()
+        PrivateNetwork.settle()
         guard if_nametoindex(interface) != 0 else { return .failure(Errno(rawValue: errno)) }
         // The six sockets with CAP_NET_RAW raised once for all of them (two capset calls, not twelve).
         return PrivateNetwork.Rights.whileOpeningCapture {

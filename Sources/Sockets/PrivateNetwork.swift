@@ -49,15 +49,6 @@ public enum PrivateNetwork {
         }
     }
 
-    /// Whether this thread is in its private network, its `lo` up or still being brought up by the
-    /// helper thread. For the capture: its raw sockets need the namespace but not `lo` up, so
-    /// they open while the helper brings it up (the first socket call then waits for `lo`). Waits
-    /// for the namespace, not for `lo`; false where `status` is not `entered` (it says why).
-    public static var isEnteredOrEntering: Bool {
-        enterNamespace()
-        return phase == .bringingUpLoopback || current == .entered
-    }
-
     /// Why there is no private network, kept as numbers until `status` is read. `begin` runs before
     /// main (see Sources/sockstep/BeforeMain.swift), before the runtime seeds its hashing, so it
     /// must not build a Dictionary, and the errno names are one.
@@ -136,7 +127,7 @@ public enum PrivateNetwork {
 
     /// The first half of `settle`: this thread in the helper's namespace, whose `lo` the helper may
     /// still be bringing up (or in one it made itself, with `lo` up, should the helper have failed).
-    static func enterNamespace() {
+    private static func enterNamespace() {
         guard phase == .makingNamespace else { return }
         phase = .idle
         let made = awaitHelper { helperResult.load(ordering: .acquiring) }
@@ -214,7 +205,8 @@ public enum PrivateNetwork {
     /// (/proc/thread-self/ns/net, a descriptor for the main thread to enter with setns(2)), -1 if
     /// it failed, or `helperWorking` until then. It then brings that namespace's `lo` up and
     /// publishes `loopbackResult`: 0 once it is up, else the errno. Publishing the namespace first
-    /// lets the main thread enter it and open the capture while `lo` comes up (0.1 ms each here).
+    /// lets the main thread enter it while `lo` comes up (0.1 ms here), and its first
+    /// calls of this module that need the network (the capture's, or a step's) wait for `lo`.
     private static let helperResult = Atomic<Int32>(helperWorking)
     private static let loopbackResult = Atomic<Int32>(helperWorking)
     private static let helperWorking: Int32 = -2
