@@ -68,6 +68,13 @@ public enum DocumentParser {
     public static let maximumBytes = 4 * 1024 * 1024
 
     public static func parse(data: Data, path: String) -> Result {
+        parse(bytes: [UInt8](data), path: path)
+    }
+
+    /// The file's bytes as `sockstep` reads them: decoded by the standard library, not through
+    /// Foundation's Data and String(data:encoding:), whose code and globals a command then never
+    /// pages in (a command's first use of a piece of code costs its page faults).
+    public static func parse(bytes data: [UInt8], path: String) -> Result {
         let start = SourceLocation(line: 1, column: 1)
         if data.isEmpty {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is empty",
@@ -77,15 +84,17 @@ public enum DocumentParser {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(data.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
                 help: "is this the right file? split a long course into several lessons")])
         }
-        if data.withUnsafeBytes({ $0.contains(0) }) {
+        if data.contains(0) {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "this looks like a binary file, not a Markdown lesson",
                 help: "pass the lesson's .md file")])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        // A UTF-8 byte order mark is not part of the text (Foundation's decoding drops it too).
+        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data[3...] : data[...]
+        guard let text = String(validating: body, as: UTF8.self) else {
             // Find the first bad byte's line for the location.
             var line = 1, col = 1
             var i = 0
-            let bytes = [UInt8](data)
+            let bytes = data
             while i < bytes.count {
                 if String(bytes: bytes[..<min(bytes.count, i + 1)], encoding: .utf8) == nil, bytes[i] >= 0x80 {
                     // Confirm by decoding from here a little.

@@ -54,7 +54,7 @@ enum Loading {
             return Loaded(path: path, document: nil, lines: [], diagnostics: [Diagnostic(at: SourceLocation(line: 1, column: 1), "the file cannot be read",
                 help: "check its permissions")])
         }
-        let parsed = DocumentParser.parse(data: Data(bytes), path: path)
+        let parsed = DocumentParser.parse(bytes: bytes, path: path)
         guard let doc = parsed.document else {
             return Loaded(path: path, document: nil, lines: [], diagnostics: parsed.diagnostics)
         }
