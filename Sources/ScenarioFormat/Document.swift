@@ -73,7 +73,8 @@ public enum DocumentParser {
 
     /// The file's bytes as `sockstep` reads them: decoded by the standard library, not through
     /// Foundation's Data and String(data:encoding:), whose code and globals a command then never
-    /// pages in (a command's first use of a piece of code costs its page faults).
+    /// pages in (a command's first use of a piece of code costs its page faults). Only a file that
+    /// is not UTF-8 goes through Foundation, to find the line of its first bad byte.
     public static func parse(bytes data: [UInt8], path: String) -> Result {
         let start = SourceLocation(line: 1, column: 1)
         if data.isEmpty {

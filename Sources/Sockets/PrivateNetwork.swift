@@ -118,8 +118,10 @@ public enum PrivateNetwork {
     }
 
     /// Waits for the helper, if one is making the namespace, enters what it made, and waits for
-    /// its `lo` to be up. Should the helper have failed, or its namespace not be enterable, this
-    /// thread makes one itself, as without a helper (and says why if that fails too).
+    /// its `lo` to be up. Should the helper have failed to make the namespace, or its namespace not
+    /// be enterable, this thread makes one itself, as without a helper (and says why if that fails
+    /// too). Should `lo` not come up, this thread stays in the namespace and `status` says why, as
+    /// when this thread brings it up itself.
     static func settle() {
         enterNamespace()
         awaitLoopback()
@@ -160,7 +162,8 @@ public enum PrivateNetwork {
     /// exit (glibc's thread teardown, the kernel's), then waking this thread's idle CPU. The wait
     /// spins for at most 2 ms (the helper alone takes about 0.5 ms) and then blocks in
     /// pthread_join, so a helper kept from its CPU by a busy machine costs a sleep, not a CPU
-    /// spinning for nothing. It has published everything by the time it has ended.
+    /// spinning for nothing. It has published everything by the time it has ended, so once it
+    /// is joined (`helper` nil) nothing waited for is still `helperWorking`.
     private static func awaitHelper(_ published: () -> Int32) -> Int32 {
         var value = published()
         if value != helperWorking { return value }
