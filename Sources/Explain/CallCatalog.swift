@@ -12,12 +12,17 @@ public struct CallEntry: Sendable {
 }
 
 public enum CallCatalog {
-    public static let entries: [CallEntry] = Vocabulary.calls.map {
-        CallEntry(name: $0.name, summary: $0.summary, detail: $0.detail, manPage: $0.manPage, c: $0.cLine)
-    }
+    public static let entries: [CallEntry] = Vocabulary.calls.map(CallEntry.init)
 
-    private static let byName: [String: CallEntry] = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    public static func entry(_ name: String) -> CallEntry? { byName[name] }
+    /// Through the vocabulary's own table of the calls: a second table of every call, built at a
+    /// command's first explained step, cost as much as explaining the step.
+    public static func entry(_ name: String) -> CallEntry? { Vocabulary.call(name).map(CallEntry.init) }
+}
+
+extension CallEntry {
+    init(_ call: CallDefinition) {
+        self.init(name: call.name, summary: call.summary, detail: call.detail, manPage: call.manPage, c: call.cLine)
+    }
 }
 
 public struct StateEntry: Sendable {
@@ -46,6 +51,7 @@ public enum StateCatalog {
         .init(name: "BOUND", meaning: "a datagram socket with an address, ready to receive.", next: ""),
         .init(name: "UNBOUND", meaning: "a datagram socket with no address yet; the first sendto binds it to a free port.", next: ""),
     ]
-    private static let byName: [String: StateEntry] = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    public static func entry(_ name: String) -> StateEntry? { byName[name] }
+    /// Sixteen names: looked through, not hashed (a table of them, built at a command's first
+    /// explained step, cost more than every look-up of a run).
+    public static func entry(_ name: String) -> StateEntry? { entries.first { $0.name == name } }
 }
