@@ -75,27 +75,26 @@ public enum DocumentParser {
     /// Foundation's Data and String(data:encoding:), whose code and globals a command then never
     /// pages in (a command's first use of a piece of code costs its page faults). Only a file that
     /// is not UTF-8 goes through Foundation, to find the line of its first bad byte.
-    public static func parse(bytes data: [UInt8], path: String) -> Result {
+    public static func parse(bytes: [UInt8], path: String) -> Result {
         let start = SourceLocation(line: 1, column: 1)
-        if data.isEmpty {
+        if bytes.isEmpty {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is empty",
                 help: "a lesson needs at least one fenced ```steps block; see lessons/README.md")])
         }
-        if data.count > maximumBytes {
-            return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(data.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
+        if bytes.count > maximumBytes {
+            return Result(document: nil, diagnostics: [Diagnostic(at: start, "the file is \(bytes.count / 1024) KiB, larger than the \(maximumBytes / 1024 / 1024) MiB a lesson may be",
                 help: "is this the right file? split a long course into several lessons")])
         }
-        if data.contains(0) {
+        if bytes.contains(0) {
             return Result(document: nil, diagnostics: [Diagnostic(at: start, "this looks like a binary file, not a Markdown lesson",
                 help: "pass the lesson's .md file")])
         }
         // A UTF-8 byte order mark is not part of the text (Foundation's decoding drops it too).
-        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data[3...] : data[...]
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
         guard let text = String(validating: body, as: UTF8.self) else {
             // Find the first bad byte's line for the location.
             var line = 1, col = 1
             var i = 0
-            let bytes = data
             while i < bytes.count {
                 if String(bytes: bytes[..<min(bytes.count, i + 1)], encoding: .utf8) == nil, bytes[i] >= 0x80 {
                     // Confirm by decoding from here a little.

@@ -20,6 +20,14 @@ struct PacketsEndToEndTests {
         return true
     }
 
+    /// `skip()`, and also with one CPU, where no helper thread makes the namespace.
+    static func skipWithoutHelper() -> Bool {
+        if skip() { return true }
+        if ProcessInfo.processInfo.activeProcessorCount > 1 { return false }
+        print("skipped: one CPU, so no helper thread")
+        return true
+    }
+
     @Test("--packets shows the handshake under connect, data with its length, the FIN, the RST, a datagram and its ICMP error")
     func packetsShown() throws {
         guard !Self.skip() else { return }
@@ -265,49 +273,45 @@ struct PacketsEndToEndTests {
         let command = prefix + [strace, "-f", "-e", "trace=" + calls] + straceOptions + ["-o", file, Binary.path] + arguments
         let r = try Tool.run(command[0], Array(command.dropFirst()))
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
-        let main = lines.first.map { String($0.prefix { $0 != " " }) } ?? ""
-        return (lines, main, r)
+        return (lines, lines.first.map(thread) ?? "", r)
     }
+
+    /// The id of the thread a line of `strace -f` is about (strace pads it: `6197  ioctl(`).
+    static func thread(_ line: String) -> String { String(line.prefix { $0 != " " }) }
+
+    /// Whether `line` is one of `thread`'s.
+    static func line(_ line: String, isBy thread: String) -> Bool { Self.thread(line) == thread }
 
     /// The line at which the call on line `i` returned: strace splits a call that another
     /// thread's call interrupts into `… <unfinished ...>` and, later, `<... NAME resumed> … = N`.
     static func returned(_ lines: [String], at i: Int) -> (index: Int, line: String)? {
         guard lines[i].hasSuffix("<unfinished ...>") else { return (i, lines[i]) }
-        // strace pads the thread's id: `6197  ioctl(`.
-        let thread = String(lines[i].prefix { $0 != " " }) + " "
-        let name = lines[i].dropFirst(thread.count).drop { $0 == " " }.prefix { $0 != "(" }
-        guard let j = lines[(i + 1)...].firstIndex(where: { $0.hasPrefix(thread) && $0.contains("<... \(name) resumed>") }) else { return nil }
+        let by = thread(lines[i])
+        let name = lines[i].dropFirst(by.count).drop { $0 == " " }.prefix { $0 != "(" }
+        guard let j = lines[(i + 1)...].firstIndex(where: { line($0, isBy: by) && $0.contains("<... \(name) resumed>") }) else { return nil }
         return (j, lines[j])
     }
 
     @Test("the namespace is made on a helper thread while the lesson is read; the main thread enters it before its first socket")
     func helperMakesTheNamespace() throws {
-        guard !Self.skip() else { return }
-        guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
-            print("skipped: one CPU, so no helper thread")
-            return
-        }
+        guard !Self.skipWithoutHelper() else { return }
         guard let t = try Self.traced([], ["run", "--packets", Self.lesson2]) else { return }
         #expect(t.output.status == 0, "\(t.output.stderr)")
         #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"), "captured: the main thread is in the namespace")
         let unshare = t.lines.first { $0.contains("unshare(CLONE_NEWNET") }
-        let helper = unshare.map { String($0.prefix { $0 != " " }) }
+        let helper = unshare.map(Self.thread)
         #expect(helper != nil && helper != t.main, "another thread unshares: \(t.lines.prefix(6))")
         let enter = t.lines.indices.first { i in
-            t.lines[i].hasPrefix(t.main + " ") && t.lines[i].contains("setns(") && Self.returned(t.lines, at: i)?.line.hasSuffix("= 0") == true
+            Self.line(t.lines[i], isBy: t.main) && t.lines[i].contains("setns(") && Self.returned(t.lines, at: i)?.line.hasSuffix("= 0") == true
         }
-        let firstSocket = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("socket(") }
+        let firstSocket = t.lines.firstIndex { Self.line($0, isBy: t.main) && $0.contains("socket(") }
         #expect(enter != nil, "the main thread enters the helper's namespace")
         if let enter, let firstSocket { #expect(enter < firstSocket, "no socket of the main thread before it is in the namespace") }
     }
 
     @Test("the helper hands over its namespace before it brings lo up, and the main thread's first socket waits until lo is up, however slowly it comes up")
     func firstSocketWaitsForLoopback() throws {
-        guard !Self.skip() else { return }
-        guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
-            print("skipped: one CPU, so no helper thread")
-            return
-        }
+        guard !Self.skipWithoutHelper() else { return }
         // strace holds each thread's first socket() for 0.4 s: the helper's is the one it brings lo
         // up with, so lo comes up late; the main thread's is the capture's, after it has waited.
         // The order cannot be wrong when the main thread waits (it sees lo up only after the
@@ -320,13 +324,13 @@ struct PacketsEndToEndTests {
             Issue.record("no unshare: \(t.lines.prefix(8))")
             return
         }
-        let helper = String(unshare.prefix { $0 != " " }) + " "
-        #expect(helper != t.main + " ", "another thread unshares")
-        let handedOver = t.lines.firstIndex { $0.hasPrefix(helper) && $0.contains("/proc/thread-self/ns/net") }
-        let upAsked = t.lines.firstIndex { $0.hasPrefix(helper) && $0.contains("SIOCSIFFLAGS") }
+        let helper = Self.thread(unshare)
+        #expect(helper != t.main, "another thread unshares")
+        let handedOver = t.lines.firstIndex { Self.line($0, isBy: helper) && $0.contains("/proc/thread-self/ns/net") }
+        let upAsked = t.lines.firstIndex { Self.line($0, isBy: helper) && $0.contains("SIOCSIFFLAGS") }
         let upDone = upAsked.flatMap { Self.returned(t.lines, at: $0)?.index }
-        let entered = t.lines.firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("setns(") }
-        let firstSocket = entered.flatMap { e in t.lines[(e + 1)...].firstIndex { $0.hasPrefix(t.main + " ") && $0.contains("socket(") } }
+        let entered = t.lines.firstIndex { Self.line($0, isBy: t.main) && $0.contains("setns(") }
+        let firstSocket = entered.flatMap { e in t.lines[(e + 1)...].firstIndex { Self.line($0, isBy: t.main) && $0.contains("socket(") } }
         #expect(handedOver != nil && upAsked != nil && upDone != nil && entered != nil && firstSocket != nil, "\(t.lines.prefix(30))")
         if let handedOver, let upAsked { #expect(handedOver < upAsked, "the namespace is handed over first") }
         if let upDone, let firstSocket { #expect(upDone < firstSocket, "lo is up before the main thread's first socket: \(t.lines.prefix(40))") }
@@ -343,7 +347,7 @@ struct PacketsEndToEndTests {
         #expect(t.output.status == 0, "\(t.output.stderr)")
         #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"))
         #expect(!t.output.stderr.contains("note:"))
-        #expect(t.lines.contains { $0.hasPrefix(t.main + " ") && $0.contains("unshare(CLONE_NEWNET)") && $0.hasSuffix("= 0") }, "\(t.lines.prefix(8))")
+        #expect(t.lines.contains { Self.line($0, isBy: t.main) && $0.contains("unshare(CLONE_NEWNET)") && $0.hasSuffix("= 0") }, "\(t.lines.prefix(8))")
         #expect(!t.lines.contains { $0.contains("setns(") })
     }
 
