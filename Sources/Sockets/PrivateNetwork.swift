@@ -70,9 +70,18 @@ public enum PrivateNetwork {
             case .userNamespace(let e): return explain(e, what: "a user namespace")
             case .maps(let e): return "could not write this user namespace's uid/gid maps (\(Errno(rawValue: e).name))"
             case .network(let e): return explain(e, what: "a network namespace")
-            case .loopback(let e): return "the private network's loopback could not be brought up (\(Errno(rawValue: e).name)); no socket can work"
+            case .loopback(let e): return "the private network's loopback could not be brought up (\(Errno(rawValue: e).name)), so nothing in this run can reach 127.0.0.1 or ::1"
             }
         }
+    }
+
+    /// Whether the process is in its private network but `lo` there could not be brought up: the
+    /// one refusal after which the steps do not run on the machine's loopback as usual (the
+    /// process cannot go back to the machine's network: a user namespace may not enter it).
+    public static var loopbackIsMissing: Bool {
+        settle()
+        if case .refused(.loopback) = current { return true }
+        return false
     }
 
     /// True for root, who may capture the machine's own loopback too (tests use it).

@@ -42,6 +42,12 @@ extension CLI {
         guard !saidNetwork, let reason = PrivateNetwork.status.reason else { return }
         saidNetwork = true
         if reason.hasPrefix("turned off") { return }
+        if PrivateNetwork.loopbackIsMissing {
+            io.err("note: \(reason).\n"
+                   + "      Steps that connect or send to it fail (ENETUNREACH), and packets are not captured.\n"
+                   + "      To run on the machine's own loopback instead: \(PrivateNetwork.environmentVariable)=off sockstep …\n")
+            return
+        }
         io.err("note: no private network for this run: \(reason).\n"
                + "      The steps run on the machine's loopback as usual, but packets are not captured:\n"
                + "      diagrams show the packets the calls imply, and `=> [FLAGS]` expectations are skipped.\n")

@@ -336,6 +336,19 @@ struct PacketsEndToEndTests {
         if let upDone, let firstSocket { #expect(upDone < firstSocket, "lo is up before the main thread's first socket: \(t.lines.prefix(40))") }
     }
 
+    @Test("lo refused in the private network: the note says that nothing reaches the loopback, and how to run without it")
+    func loopbackRefused() throws {
+        guard !Self.skipWithoutHelper() else { return }
+        // strace fails each thread's second ioctl with EPERM: the helper's is SIOCSIFFLAGS (lo up).
+        guard let t = try Self.traced([], ["run", "--quiet", Self.lesson2], calls: "ioctl",
+                                      straceOptions: ["-e", "inject=ioctl:error=EPERM:when=2"]) else { return }
+        #expect(t.output.status == 1, "a step that connects fails: \(t.output.stdout)")
+        #expect(t.output.stderr.contains("note: the private network's loopback could not be brought up (EPERM), so nothing in this run can reach 127.0.0.1 or ::1.\n"), "\(t.output.stderr)")
+        #expect(t.output.stderr.contains("SOCKSTEP_NETNS=off sockstep"), "\(t.output.stderr)")
+        #expect(!t.output.stderr.contains("as usual"), "the steps do not run on the machine's loopback: \(t.output.stderr)")
+        #expect(t.output.stdout.contains("ENETUNREACH"), "\(t.output.stdout)")
+    }
+
     @Test("with one CPU there is no helper: the main thread makes the namespace itself, and packets are captured")
     func oneCPU() throws {
         guard !Self.skip() else { return }
