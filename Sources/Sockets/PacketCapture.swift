@@ -88,6 +88,9 @@ public final class PacketCapture {
     public static func open(interface: String = "lo", snapLength: Int = 1024) -> Result<PacketCapture, Errno> {
         PrivateNetwork.settle()
         guard if_nametoindex(interface) != 0 else { return .failure(Errno(rawValue: errno)) }
+        // Before the capture's first packet: stamps taken as packets are read would order them
+        // by the reads (see `ArrivalStamps`).
+        ArrivalStamps.awaitArrivalStamps()
         // The six sockets with CAP_NET_RAW raised once for all of them (two capset calls, not twelve).
         return PrivateNetwork.Rights.whileOpeningCapture {
             var opened: [Raw] = []
@@ -127,8 +130,7 @@ public final class PacketCapture {
         guard bound == 0 else { return fail() }
         let size: Int32 = 8 << 20
         if !set(SOL_SOCKET, SO_RCVBUFFORCE, size) { _ = set(SOL_SOCKET, SO_RCVBUF, size) }
-        // The kernel stamps packets on arrival only once some socket asked for stamps; asking now,
-        // before any packet of the run exists, gets every packet its arrival time.
+        // Each packet's arrival time (on already: `open` waited for `ArrivalStamps`).
         guard set(SOL_SOCKET, SO_TIMESTAMPNS, 1) else { return fail() }
         if family == AF_INET6 {
             guard set(Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, 1), set(Int32(IPPROTO_IPV6), IPV6_RECVHOPLIMIT, 1),
@@ -154,6 +156,20 @@ public final class PacketCapture {
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 3 }
         return Int32(clamping: max(3, min(Int(limit.rlim_cur) - 64, 960)))
     }()
+
+    /// Grows the process's descriptor table to hold `descriptorFloor` while the process has one
+    /// thread. The kernel grows a table that threads share only after an RCU grace period (23 ms
+    /// here, in the helper thread's first `ArrivalStamps` socket), and this one takes
+    /// microseconds; a table never shrinks.
+    static func growDescriptorTable() {
+        for source in Int32(0)...2 {
+            let fd = fcntl(source, F_DUPFD_CLOEXEC, descriptorFloor)
+            if fd >= 0 {
+                _ = Glibc.close(fd)
+                return
+            }
+        }
+    }
 
     /// One packet read from one socket.
     struct Read {
@@ -275,28 +291,17 @@ public final class PacketCapture {
         var hopLimit: Int32 = 64
         var flowInformation: UInt32 = 0
         control.withUnsafeBytes { c in
-            // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type, then the data, each
-            // message aligned to size_t.
-            let headerSize = MemoryLayout<Int>.size + 8
-            var at = 0
-            while at + headerSize <= min(length, c.count) {
-                let len = c.loadUnaligned(fromByteOffset: at, as: Int.self)
-                let level = c.loadUnaligned(fromByteOffset: at + MemoryLayout<Int>.size, as: Int32.self)
-                let type = c.loadUnaligned(fromByteOffset: at + MemoryLayout<Int>.size + 4, as: Int32.self)
-                guard len >= headerSize, at + len <= c.count else { break }
-                let data = at + headerSize, dataLength = len - headerSize
-                if level == SOL_SOCKET && type == PacketCapture.SO_TIMESTAMPNS && dataLength >= MemoryLayout<timespec>.size {
-                    stamp = c.loadUnaligned(fromByteOffset: data, as: timespec.self)
-                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_PKTINFO && dataLength >= 16 {
-                    destination = Array(c[data..<(data + 16)])
-                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_HOPLIMIT && dataLength >= 4 {
-                    hopLimit = c.loadUnaligned(fromByteOffset: data, as: Int32.self)
-                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_FLOWINFO && dataLength >= 4 {
+            ControlMessages.forEach(in: c, length: length) { level, type, data in
+                if level == SOL_SOCKET && type == PacketCapture.SO_TIMESTAMPNS && data.count >= MemoryLayout<timespec>.size {
+                    stamp = data.loadUnaligned(as: timespec.self)
+                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_PKTINFO && data.count >= 16 {
+                    destination = Array(data.prefix(16))
+                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_HOPLIMIT && data.count >= 4 {
+                    hopLimit = data.loadUnaligned(as: Int32.self)
+                } else if level == Int32(IPPROTO_IPV6) && type == PacketCapture.IPV6_FLOWINFO && data.count >= 4 {
                     // The header's first 32 bits without the version, in network byte order.
-                    flowInformation = UInt32(bigEndian: c.loadUnaligned(fromByteOffset: data, as: UInt32.self))
+                    flowInformation = UInt32(bigEndian: data.loadUnaligned(as: UInt32.self))
                 }
-                let align = MemoryLayout<Int>.size
-                at += (len + align - 1) / align * align
             }
         }
         return (stamp, destination, hopLimit, flowInformation)

@@ -123,6 +123,8 @@ public enum PrivateNetwork {
             if let refused = enterUserNamespace() { current = .refused(refused); return }
             inUserNamespace = true
         }
+        // The helper's first descriptor goes high (see `ArrivalStamps`): the table grown first.
+        PacketCapture.growDescriptorTable()
         if !startHelper() { current = finish(makeNetwork()) }
     }
 
@@ -299,6 +301,10 @@ public enum PrivateNetwork {
         guard mask.withBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
+            // Stamping comes on a moment after it is asked for (see `ArrivalStamps`): asked here,
+            // on the machine's loopback, it is on while the namespace is made, and is confirmed
+            // below, before the main thread's capture needs it.
+            ArrivalStamps.request()
             var made: Int32 = -1
             if glibc_unshare(PrivateNetwork.CLONE_NEWNET) == 0 {
                 made = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
@@ -307,6 +313,7 @@ public enum PrivateNetwork {
             guard made >= 0 else { return nil }
             let up = PrivateNetwork.bringLoopbackUp()
             PrivateNetwork.loopbackResult.store(up?.rawValue ?? 0, ordering: .releasing)
+            ArrivalStamps.awaitArrivalStamps()
             return nil
         }, nil)
         guard rc == 0 else { return false }

@@ -312,12 +312,13 @@ struct PacketsEndToEndTests {
     @Test("the helper hands over its namespace before it brings lo up, and the main thread's first socket waits until lo is up, however slowly it comes up")
     func firstSocketWaitsForLoopback() throws {
         guard !Self.skipWithoutHelper() else { return }
-        // strace holds each thread's first socket() for 0.4 s: the helper's is the one it brings lo
-        // up with, so lo comes up late; the main thread's is the capture's, after it has waited.
-        // The order cannot be wrong when the main thread waits (it sees lo up only after the
-        // helper's ioctl returned); a main thread made not to wait failed this test in 4 runs of 5.
+        // strace holds each thread's second socket() for 0.4 s: the helper's is the one it brings
+        // lo up with (its first asks for arrival stamps), so lo comes up late; the main thread's is
+        // the capture's, after it has waited. The order cannot be wrong when the main thread waits
+        // (it sees lo up only after the helper's ioctl returned); a main thread made not to wait
+        // failed this test in 4 runs of 5.
         guard let t = try Self.traced([], ["run", "--packets", Self.lesson2], calls: "execve,unshare,setns,socket,openat,ioctl",
-                                      straceOptions: ["-e", "inject=socket:delay_exit=400000:when=1"]) else { return }
+                                      straceOptions: ["-e", "inject=socket:delay_exit=400000:when=2"]) else { return }
         #expect(t.output.status == 0, "\(t.output.stderr)")
         #expect(t.output.stdout.contains("packets client → server  [SYN] seq=0"), "captured")
         guard let unshare = t.lines.first(where: { $0.contains("unshare(CLONE_NEWNET") }) else {
@@ -334,6 +335,25 @@ struct PacketsEndToEndTests {
         #expect(handedOver != nil && upAsked != nil && upDone != nil && entered != nil && firstSocket != nil, "\(t.lines.prefix(30))")
         if let handedOver, let upAsked { #expect(handedOver < upAsked, "the namespace is handed over first") }
         if let upDone, let firstSocket { #expect(upDone < firstSocket, "lo is up before the main thread's first socket: \(t.lines.prefix(40))") }
+    }
+
+    @Test("the capture's first socket waits until the kernel stamps packets as they arrive, however late that is confirmed")
+    func captureWaitsForArrivalStamps() throws {
+        guard !Self.skipWithoutHelper() else { return }
+        // strace holds each thread's first sendto() for 0.3 s: the helper's is the datagram that
+        // confirms arrival stamps (see ArrivalStamps), so the confirmation comes late; the main
+        // thread's is a step's, long after. A capture opened before the confirmation could stamp
+        // its first packets as it reads them, and merge its queues in the order of the reads.
+        guard let t = try Self.traced([], ["run", "--json", Self.lesson2], calls: "execve,unshare,setns,socket,sendto,recvmsg",
+                                      straceOptions: ["-e", "inject=sendto:delay_exit=300000:when=1"]) else { return }
+        #expect(t.output.status == 0, "\(t.output.stderr)")
+        let probe = t.lines.indices.first { t.lines[$0].contains("recvmsg(") && Self.returned(t.lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
+        let confirmed = probe.flatMap { Self.returned(t.lines, at: $0)?.index }
+        let firstRaw = t.lines.firstIndex { Self.line($0, isBy: t.main) && $0.contains("socket(") && $0.contains("SOCK_RAW") }
+        #expect(confirmed != nil && firstRaw != nil, "\(t.lines.prefix(30))")
+        if let confirmed, let firstRaw { #expect(confirmed < firstRaw, "the stamp came back before the capture's first socket: \(t.lines.prefix(30))") }
+        let times = t.output.stdout.components(separatedBy: "\"time_ms\":").dropFirst().compactMap { Double($0.prefix { "-0123456789.".contains($0) }) }
+        #expect(times.count >= 10 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "\(times)")
     }
 
     @Test("lo refused in the private network: the note says that nothing reaches the loopback, and how to run without it")

@@ -312,6 +312,29 @@ struct CaptureTests {
         #expect(shown == ["UDP len=4", "ICMP port unreachable", "UDP len=4", "ICMP port unreachable"])
     }
 
+    @Test("a packet is stamped when it crossed, not when the capture read it: the capture opens once the kernel stamps arrivals")
+    func stampedOnArrival() throws {
+        guard !Self.skip() else { return }
+        let cap = try PacketCapture.open().get()
+        defer { cap.close() }
+        #expect(ArrivalStamps.areConfirmed)
+        let u = try Self.udp("AF_INET")
+        defer { _ = Posix.close(u) }
+        try Posix.bind(u, .ipv4(host: "127.0.0.1", port: 0)).get()
+        let me = try Posix.localAddress(u).get()
+        _ = Posix.send(u, Array("now".utf8), to: me)
+        // Loopback delivers within the send: the datagram crossed before this clock reading, and
+        // the capture reads it after.
+        var sent = timespec()
+        _ = clock_gettime(CLOCK_REALTIME, &sent)
+        var frames: [CapturedFrame] = []
+        cap.drain(keep: Self.ours(Int(me.port!)), into: &frames)
+        #expect(frames.count == 1)
+        let stamp = (frames.first?.seconds ?? 0) * 1_000_000 + (frames.first?.microseconds ?? 0)
+        let then = Int(sent.tv_sec) * 1_000_000 + Int(sent.tv_nsec) / 1000
+        #expect(stamp <= then, "stamped \(stamp - then) µs after the send returned: as it was read")
+    }
+
     @Test("at most `limit` packets are kept, in order; the others are counted")
     func limit() throws {
         guard !Self.skip() else { return }
