@@ -22,6 +22,8 @@ public enum ArrivalStamps {
     private static let confirmed = Atomic<Bool>(false)
     /// One prober at a time: they share the anchor's queue.
     private static let probing = Lock()
+    /// Whether a wait has probed (under `probing`).
+    nonisolated(unsafe) private static var tried = false
     /// How long the wait may take before the capture goes on without it (stamping has come on in
     /// at most 3 ms here, on a busy machine).
     static let patience = 200_000_000
@@ -39,21 +41,24 @@ public enum ArrivalStamps {
     }
 
     /// Waits until packets are stamped as they arrive, yielding this CPU to the kernel's work item
-    /// meanwhile; true once they are. Only the first call waits. False when it cannot tell (no
-    /// socket on 127.0.0.1) or stamping stayed off for `patience`: packets are then stamped as read.
+    /// meanwhile; true once they are. Only the first call waits: later ones return what it found.
+    /// False when it cannot tell (no socket on 127.0.0.1) or stamping stayed off for `patience`;
+    /// packets may then be stamped as they are read.
     @discardableResult
     public static func awaitArrivalStamps() -> Bool {
         if confirmed.load(ordering: .acquiring) { return true }
         return probing.withLock {
-            if confirmed.load(ordering: .acquiring) { return true }
+            guard !tried else { return confirmed.load(ordering: .acquiring) }
+            tried = true
             request()
             let fd = anchor.load(ordering: .acquiring)
+            guard fd >= 0 else { return false }
             var address = sockaddr_in()
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let named = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
             }
-            guard fd >= 0, named == 0, wait(patience: patience, until: { probe(fd, address) }) else { return false }
+            guard named == 0, wait(patience: patience, until: { probe(fd, address) }) else { return false }
             confirmed.store(true, ordering: .releasing)
             return true
         }
