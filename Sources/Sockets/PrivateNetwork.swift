@@ -301,9 +301,9 @@ public enum PrivateNetwork {
         guard mask.withBytes({ glibc_pthread_attr_setaffinity_np(&attr, $0.count, $0.baseAddress!) }) == 0 else { return false }
         var thread = pthread_t()
         let rc = pthread_create(&thread, &attr, { _ in
-            // Stamping comes on a moment after it is asked for (see `ArrivalStamps`): asked here,
-            // on the machine's loopback, it is on while the namespace is made, and is confirmed
-            // below, before the main thread's capture needs it.
+            // Stamping comes on from a kernel work item a moment after it is asked for (see
+            // `ArrivalStamps`): asked here, on the machine's loopback, before the namespace is
+            // made, and confirmed below, usually before the main thread's capture needs it.
             ArrivalStamps.request()
             var made: Int32 = -1
             if glibc_unshare(PrivateNetwork.CLONE_NEWNET) == 0 {
