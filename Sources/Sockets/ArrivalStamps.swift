@@ -14,53 +14,74 @@ import Synchronization
 ///
 /// So the process keeps one socket that asks for stamps for as long as it lives, which keeps
 /// stamping on once it is on, and a capture's first socket waits (`awaitArrivalStamps`) until a
-/// datagram that socket sends itself comes back stamped before it was read.
+/// datagram that socket sends itself comes back stamped before it was read. The helper thread
+/// asks first thing (`request`) and tries briefly once `lo` is up (`tryToConfirm`).
 public enum ArrivalStamps {
-    /// The socket that asks for stamps, for the process's life: UDP on 127.0.0.1, or -1 until opened.
+    /// The socket that asks for stamps, for the process's life: UDP on 127.0.0.1, connected to
+    /// itself (so only its own datagrams reach it), or -1 until opened.
     private static let anchor = Atomic<Int32>(-1)
     /// Set once a datagram came back stamped on arrival: every packet is, from then on.
     private static let confirmed = Atomic<Bool>(false)
-    /// One prober at a time: they share the anchor's queue.
-    private static let probing = Lock()
-    /// Whether a wait has probed (under `probing`).
-    nonisolated(unsafe) private static var tried = false
+    /// Probers take turns (they share the anchor's queue). The value: whether a whole wait gave up.
+    private static let probing = Mutex<Bool>(false)
     /// How long the wait may take before the capture goes on without it (stamping has come on in
     /// at most 3 ms here, on a busy machine).
     static let patience = 200_000_000
+    /// How long the helper thread tries: a main thread that gave up waiting for the helper joins
+    /// it, and must not then wait for this too.
+    static let helperPatience = 1_000_000
 
     /// Whether arrival stamps are confirmed on (tests).
     public static var areConfirmed: Bool { confirmed.load(ordering: .acquiring) }
 
     /// Asks for stamps now, so that the kernel turns stamping on while the caller does something
-    /// else. Idempotent.
+    /// else. Idempotent. Not when the process may open so few files that the socket would take
+    /// a low descriptor and renumber a run's sockets: the capture's wait then opens it, when
+    /// the capture's own sockets go low as well.
     public static func request() {
-        guard anchor.load(ordering: .acquiring) < 0 else { return }
-        let fd = openAnchor()
-        guard fd >= 0 else { return }
-        if !anchor.compareExchange(expected: -1, desired: fd, ordering: .acquiringAndReleasing).exchanged { _ = Glibc.close(fd) }
+        guard PacketCapture.descriptorFloor >= 64 else { return }
+        openAnchorIfNeeded()
+    }
+
+    /// For the helper thread, once `lo` is up: confirms stamping if it is on within
+    /// `helperPatience`, and otherwise leaves the wait to the capture.
+    public static func tryToConfirm() {
+        if !confirmed.load(ordering: .acquiring) { _ = confirm(patience: helperPatience, final: false) }
     }
 
     /// Waits until packets are stamped as they arrive, yielding this CPU to the kernel's work item
-    /// meanwhile; true once they are. Only the first call waits: later ones return what it found.
-    /// False when it cannot tell (no socket on 127.0.0.1) or stamping stayed off for `patience`;
-    /// packets may then be stamped as they are read.
+    /// meanwhile; true once they are. Once a wait has given up (no socket on 127.0.0.1, or
+    /// stamping still off after `patience`), later calls probe once and do not wait; until one
+    /// confirms it, packets may be stamped as they are read.
     @discardableResult
     public static func awaitArrivalStamps() -> Bool {
         if confirmed.load(ordering: .acquiring) { return true }
-        return probing.withLock {
-            guard !tried else { return confirmed.load(ordering: .acquiring) }
-            tried = true
-            request()
-            let fd = anchor.load(ordering: .acquiring)
-            guard fd >= 0 else { return false }
-            var address = sockaddr_in()
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let named = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        return confirm(patience: patience, final: true)
+    }
+
+    /// Probes for up to `patience`; a `final` attempt that fails is remembered as given up.
+    private static func confirm(patience: Int, final: Bool) -> Bool {
+        probing.withLock { gaveUp in
+            if confirmed.load(ordering: .acquiring) { return true }
+            openAnchorIfNeeded()
+            var fd = anchor.load(ordering: .acquiring)
+            var replaced = false
+            let pollMilliseconds: Int32 = final ? 100 : 1
+            let stamped = fd >= 0 && wait(patience: gaveUp ? 0 : patience) {
+                if let arrived = probe(fd, pollMilliseconds: pollMilliseconds) { return arrived }
+                // This anchor cannot probe (opened in the machine's network, whose loopback may be
+                // down or filtered): once, one in this thread's network instead.
+                guard !replaced, let fresh = replaceAnchor() else { return nil }
+                replaced = true
+                fd = fresh
+                return probe(fd, pollMilliseconds: pollMilliseconds)
             }
-            guard named == 0, wait(patience: patience, until: { probe(fd, address) }) else { return false }
-            confirmed.store(true, ordering: .releasing)
-            return true
+            if stamped {
+                confirmed.store(true, ordering: .releasing)
+            } else if final {
+                gaveUp = true
+            }
+            return stamped
         }
     }
 
@@ -76,8 +97,25 @@ public enum ArrivalStamps {
         }
     }
 
-    /// A non-blocking UDP socket bound to 127.0.0.1, asking for stamps, out of the way of the
-    /// run's own descriptors (as the capture's are); -1 if any of that fails.
+    private static func openAnchorIfNeeded() {
+        guard anchor.load(ordering: .acquiring) < 0 else { return }
+        let fd = openAnchor()
+        guard fd >= 0 else { return }
+        if !anchor.compareExchange(expected: -1, desired: fd, ordering: .acquiringAndReleasing).exchanged { _ = Glibc.close(fd) }
+    }
+
+    /// A new anchor in this thread's network in place of the old one, which is closed once the new
+    /// one asks for stamps (so stamping stays on); nil if none could be opened.
+    private static func replaceAnchor() -> Int32? {
+        let fd = openAnchor()
+        guard fd >= 0 else { return nil }
+        let old = anchor.exchange(fd, ordering: .acquiringAndReleasing)
+        if old >= 0 { _ = Glibc.close(old) }
+        return fd
+    }
+
+    /// A non-blocking UDP socket bound to 127.0.0.1 and connected to itself, asking for stamps,
+    /// out of the way of the run's own descriptors (as the capture's are); -1 if any of that fails.
     private static func openAnchor() -> Int32 {
         var fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return -1 }
@@ -90,10 +128,13 @@ public enum ArrivalStamps {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ready = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+                Glibc.bind(fd, a, length) == 0 && getsockname(fd, a, &length) == 0 && Glibc.connect(fd, a, length) == 0
+            }
         }
-        guard setsockopt(fd, SOL_SOCKET, PacketCapture.SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size)) == 0, bound == 0 else {
+        guard ready, setsockopt(fd, SOL_SOCKET, PacketCapture.SO_TIMESTAMPNS, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
             _ = Glibc.close(fd)
             return -1
         }
@@ -101,42 +142,40 @@ public enum ArrivalStamps {
     }
 
     /// Sends the anchor a datagram and reads it back: true if it was stamped before the read began
-    /// (on arrival, within the send), false if stamped as read, nil if it could not be sent or read.
-    private static func probe(_ fd: Int32, _ address: sockaddr_in) -> Bool? {
+    /// (on arrival, within the send), false if stamped as read, nil if it could not be sent or read
+    /// (waiting at most `pollMilliseconds` for it to be delivered).
+    private static func probe(_ fd: Int32, pollMilliseconds: Int32) -> Bool? {
         var byte: UInt8 = 0x73
-        let sent = withUnsafePointer(to: address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, &byte, 1, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard sent == 1 else { return nil }
+        guard Glibc.send(fd, &byte, 1, 0) == 1 else { return nil }
         var sentBy = timespec()
         _ = clock_gettime(CLOCK_REALTIME, &sentBy)
-        var control = [UInt8](repeating: 0, count: 64)
-        var from = sockaddr_in()
-        while true {
-            let m = withUnsafeMutableBytes(of: &byte) { buffer in
-                control.withUnsafeMutableBytes { ctl in
+        // On the stack: the helper thread that probes then needs no malloc arena of its own.
+        return withUnsafeTemporaryAllocation(byteCount: 64, alignment: MemoryLayout<Int>.alignment) { control -> Bool? in
+            var from = sockaddr_in()
+            while true {
+                let m = withUnsafeMutableBytes(of: &byte) { buffer in
                     withUnsafeMutableBytes(of: &from) { name in
-                        Message.receive(fd, into: buffer, name: name, control: ctl, flags: Int32(MSG_DONTWAIT))
+                        Message.receive(fd, into: buffer, name: name, control: control, flags: Int32(MSG_DONTWAIT))
                     }
                 }
-            }
-            if m.count == 1 {
-                var stamp: timespec?
-                control.withUnsafeBytes { c in
-                    ControlMessages.forEach(in: c, length: m.controlLength) { level, type, data in
+                if m.count == 1 {
+                    var stamp: timespec?
+                    ControlMessages.forEach(in: UnsafeRawBufferPointer(control), length: m.controlLength) { level, type, data in
                         if level == SOL_SOCKET && type == PacketCapture.SO_TIMESTAMPNS && data.count >= MemoryLayout<timespec>.size {
                             stamp = data.loadUnaligned(as: timespec.self)
                         }
                     }
+                    guard let stamp else { return nil }
+                    return (stamp.tv_sec, stamp.tv_nsec) <= (sentBy.tv_sec, sentBy.tv_nsec)
                 }
-                guard let stamp else { return nil }
-                return (stamp.tv_sec, stamp.tv_nsec) <= (sentBy.tv_sec, sentBy.tv_nsec)
+                if m.count < 0 && errno == EINTR { continue }
+                guard m.count < 0 && errno == EAGAIN else { return nil }
+                // Not delivered yet (the kernel's softirq thread has it): wait for it, not for long.
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                var polled: Int32
+                repeat { polled = poll(&ready, 1, pollMilliseconds) } while polled < 0 && errno == EINTR
+                guard polled > 0 else { return nil }
             }
-            if m.count < 0 && errno == EINTR { continue }
-            guard m.count < 0 && errno == EAGAIN else { return nil }
-            // Not delivered yet (the kernel's softirq thread has it): wait for it, not for long.
-            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 100) > 0 else { return nil }
         }
     }
 
@@ -160,7 +199,7 @@ enum ControlMessages {
         var at = 0
         while at + headerSize <= end {
             let len = control.loadUnaligned(fromByteOffset: at, as: Int.self)
-            guard len >= headerSize, at + len <= end else { break }
+            guard len >= headerSize, len <= end - at else { break }
             let level = control.loadUnaligned(fromByteOffset: at + word, as: Int32.self)
             let type = control.loadUnaligned(fromByteOffset: at + word + 4, as: Int32.self)
             body(level, type, UnsafeRawBufferPointer(rebasing: control[(at + headerSize)..<(at + len)]))

@@ -130,7 +130,7 @@ public final class PacketCapture {
         guard bound == 0 else { return fail() }
         let size: Int32 = 8 << 20
         if !set(SOL_SOCKET, SO_RCVBUFFORCE, size) { _ = set(SOL_SOCKET, SO_RCVBUF, size) }
-        // Each packet's arrival time (on already: `open` waited for `ArrivalStamps`).
+        // Each packet's arrival time (usually on already: `open` waited for `ArrivalStamps`).
         guard set(SOL_SOCKET, SO_TIMESTAMPNS, 1) else { return fail() }
         if family == AF_INET6 {
             guard set(Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, 1), set(Int32(IPPROTO_IPV6), IPV6_RECVHOPLIMIT, 1),
@@ -169,6 +169,12 @@ public final class PacketCapture {
                 return
             }
         }
+        // Standard input, output and error all closed: a descriptor of its own to copy.
+        let null = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard null >= 0 else { return }
+        let fd = fcntl(null, F_DUPFD_CLOEXEC, descriptorFloor)
+        if fd >= 0 { _ = Glibc.close(fd) }
+        _ = Glibc.close(null)
     }
 
     /// One packet read from one socket.

@@ -303,7 +303,7 @@ public enum PrivateNetwork {
         let rc = pthread_create(&thread, &attr, { _ in
             // Stamping comes on from a kernel work item a moment after it is asked for (see
             // `ArrivalStamps`): asked here, on the machine's loopback, before the namespace is
-            // made, and confirmed below, usually before the main thread's capture needs it.
+            // made, and usually confirmed below, before the main thread's capture needs it.
             ArrivalStamps.request()
             var made: Int32 = -1
             if glibc_unshare(PrivateNetwork.CLONE_NEWNET) == 0 {
@@ -313,7 +313,7 @@ public enum PrivateNetwork {
             guard made >= 0 else { return nil }
             let up = PrivateNetwork.bringLoopbackUp()
             PrivateNetwork.loopbackResult.store(up?.rawValue ?? 0, ordering: .releasing)
-            ArrivalStamps.awaitArrivalStamps()
+            ArrivalStamps.tryToConfirm()
             return nil
         }, nil)
         guard rc == 0 else { return false }

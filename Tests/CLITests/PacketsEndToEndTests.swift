@@ -314,7 +314,7 @@ struct PacketsEndToEndTests {
         guard !Self.skipWithoutHelper() else { return }
         // strace holds each thread's second socket() for 0.4 s: the helper's is the one it brings
         // lo up with (its first asks for arrival stamps), so lo comes up late; the main thread's is
-        // the capture's, after it has waited. The order cannot be wrong when the main thread waits
+        // the capture's first raw socket (its first is if_nametoindex's), after it has waited. The order cannot be wrong when the main thread waits
         // (it sees lo up only after the helper's ioctl returned); a main thread made not to wait
         // failed this test in 4 runs of 5.
         guard let t = try Self.traced([], ["run", "--packets", Self.lesson2], calls: "execve,unshare,setns,socket,openat,ioctl",
@@ -340,12 +340,13 @@ struct PacketsEndToEndTests {
     @Test("the capture's first socket waits until the kernel stamps packets as they arrive, however late that is confirmed")
     func captureWaitsForArrivalStamps() throws {
         guard !Self.skipWithoutHelper() else { return }
-        // strace holds each thread's first sendto() for 0.3 s: the helper's is the datagram that
-        // confirms arrival stamps (see ArrivalStamps), so the confirmation comes late; the main
-        // thread's is a step's, long after. A capture opened before the confirmation could stamp
-        // its first packets as it reads them, and merge its queues in the order of the reads.
+        // strace holds each thread's first sendto() for 0.1 s (less than the capture's patience):
+        // the helper's is the datagram that confirms arrival stamps (see ArrivalStamps), so the
+        // confirmation comes late, or the main thread's own, which it sends should the helper's
+        // come back stamped as read. A capture opened before the confirmation could stamp its
+        // first packets as it reads them, and merge its queues in the order of the reads.
         guard let t = try Self.traced([], ["run", "--json", Self.lesson2], calls: "execve,unshare,setns,socket,sendto,recvmsg",
-                                      straceOptions: ["-e", "inject=sendto:delay_exit=300000:when=1"]) else { return }
+                                      straceOptions: ["-e", "inject=sendto:delay_exit=100000:when=1"]) else { return }
         #expect(t.output.status == 0, "\(t.output.stderr)")
         let probe = t.lines.indices.first { t.lines[$0].contains("recvmsg(") && Self.returned(t.lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
         let confirmed = probe.flatMap { Self.returned(t.lines, at: $0)?.index }

@@ -30,12 +30,21 @@ struct ArrivalStampsTests {
     @Test("stamps still taken as packets are read end the wait after its patience, unconfirmed")
     func patienceRunsOut() {
         var asked = 0
-        let stamped = ArrivalStamps.wait(patience: 2_000_000) {
+        // 100 ms: long enough that a preempted test thread still probes twice.
+        let stamped = ArrivalStamps.wait(patience: 100_000_000) {
             asked += 1
             return false
         }
         #expect(!stamped)
         #expect(asked > 1, "it probed again while its patience lasted")
+    }
+
+    @Test("no patience (after a wait gave up): one probe, and its answer")
+    func oneProbe() {
+        var asked = 0
+        #expect(!ArrivalStamps.wait(patience: 0) { asked += 1; return false })
+        #expect(asked == 1)
+        #expect(ArrivalStamps.wait(patience: 0) { true })
     }
 
     @Test("on this machine the kernel stamps arrivals once asked: the wait confirms it, and the next returns at once")
