@@ -357,6 +357,26 @@ struct PacketsEndToEndTests {
         #expect(times.count >= 10 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "\(times)")
     }
 
+    @Test("the machine's own loopback down (unshare -n): arrival stamps are confirmed on the private network's instead")
+    func stampsWithoutTheMachinesLoopback() throws {
+        guard !Self.skipWithoutHelper() else { return }
+        guard getuid() == 0, let unshare = ["/usr/bin/unshare", "/bin/unshare"].first(where: FileManager.default.isExecutableFile) else {
+            print("skipped: needs root and unshare to make a network without loopback")
+            return
+        }
+        // In a network namespace of its own, lo down: the helper's first socket for stamps cannot
+        // reach itself there, so one in the private network confirms them.
+        guard let t = try Self.traced([unshare, "-n"], ["run", "--json", Self.lesson2], calls: "execve,socket,connect,sendto,recvmsg") else { return }
+        #expect(t.output.status == 0, "\(t.output.stderr)")
+        #expect(t.lines.contains { $0.contains("connect(") && $0.contains("127.0.0.1") && $0.contains("ENETUNREACH") }, "the machine's loopback is down: \(t.lines.prefix(20))")
+        let probe = t.lines.indices.first { t.lines[$0].contains("recvmsg(") && Self.returned(t.lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
+        let confirmed = probe.flatMap { Self.returned(t.lines, at: $0)?.index }
+        let firstRaw = t.lines.firstIndex { $0.contains("socket(") && $0.contains("SOCK_RAW") }
+        #expect(confirmed != nil && firstRaw != nil, "\(t.lines.prefix(30))")
+        if let confirmed, let firstRaw { #expect(confirmed < firstRaw) }
+        #expect(t.output.stdout.contains("\"flags\":[\"SYN\"]"), "captured")
+    }
+
     @Test("lo refused in the private network: the note says that nothing reaches the loopback, and how to run without it")
     func loopbackRefused() throws {
         guard !Self.skipWithoutHelper() else { return }
