@@ -337,6 +337,18 @@ struct PacketsEndToEndTests {
         if let upDone, let firstSocket { #expect(upDone < firstSocket, "lo is up before the main thread's first socket: \(t.lines.prefix(40))") }
     }
 
+    /// That a probe of `ArrivalStamps` came back stamped (its recvmsg returned with SO_TIMESTAMPNS)
+    /// before the capture's first raw socket was opened.
+    static func expectStampsConfirmedBeforeTheCapture(_ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        let probe = lines.indices.first { lines[$0].contains("recvmsg(") && returned(lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
+        let confirmed = probe.flatMap { returned(lines, at: $0)?.index }
+        let firstRaw = lines.firstIndex { $0.contains("socket(") && $0.contains("SOCK_RAW") }
+        #expect(confirmed != nil && firstRaw != nil, "\(lines.prefix(30))", sourceLocation: sourceLocation)
+        if let confirmed, let firstRaw {
+            #expect(confirmed < firstRaw, "the stamp came back before the capture's first socket: \(lines.prefix(30))", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("the capture's first socket waits until the kernel stamps packets as they arrive, however late that is confirmed")
     func captureWaitsForArrivalStamps() throws {
         guard !Self.skipWithoutHelper() else { return }
@@ -348,11 +360,7 @@ struct PacketsEndToEndTests {
         guard let t = try Self.traced([], ["run", "--json", Self.lesson2], calls: "execve,unshare,setns,socket,sendto,recvmsg",
                                       straceOptions: ["-e", "inject=sendto:delay_exit=100000:when=1"]) else { return }
         #expect(t.output.status == 0, "\(t.output.stderr)")
-        let probe = t.lines.indices.first { t.lines[$0].contains("recvmsg(") && Self.returned(t.lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
-        let confirmed = probe.flatMap { Self.returned(t.lines, at: $0)?.index }
-        let firstRaw = t.lines.firstIndex { Self.line($0, isBy: t.main) && $0.contains("socket(") && $0.contains("SOCK_RAW") }
-        #expect(confirmed != nil && firstRaw != nil, "\(t.lines.prefix(30))")
-        if let confirmed, let firstRaw { #expect(confirmed < firstRaw, "the stamp came back before the capture's first socket: \(t.lines.prefix(30))") }
+        Self.expectStampsConfirmedBeforeTheCapture(t.lines)
         let times = t.output.stdout.components(separatedBy: "\"time_ms\":").dropFirst().compactMap { Double($0.prefix { "-0123456789.".contains($0) }) }
         #expect(times.count >= 10 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "\(times)")
     }
@@ -369,11 +377,7 @@ struct PacketsEndToEndTests {
         guard let t = try Self.traced([unshare, "-n"], ["run", "--json", Self.lesson2], calls: "execve,socket,connect,sendto,recvmsg") else { return }
         #expect(t.output.status == 0, "\(t.output.stderr)")
         #expect(t.lines.contains { $0.contains("connect(") && $0.contains("127.0.0.1") && $0.contains("ENETUNREACH") }, "the machine's loopback is down: \(t.lines.prefix(20))")
-        let probe = t.lines.indices.first { t.lines[$0].contains("recvmsg(") && Self.returned(t.lines, at: $0)?.line.contains("SO_TIMESTAMPNS") == true }
-        let confirmed = probe.flatMap { Self.returned(t.lines, at: $0)?.index }
-        let firstRaw = t.lines.firstIndex { $0.contains("socket(") && $0.contains("SOCK_RAW") }
-        #expect(confirmed != nil && firstRaw != nil, "\(t.lines.prefix(30))")
-        if let confirmed, let firstRaw { #expect(confirmed < firstRaw) }
+        Self.expectStampsConfirmedBeforeTheCapture(t.lines)
         #expect(t.output.stdout.contains("\"flags\":[\"SYN\"]"), "captured")
     }
 
