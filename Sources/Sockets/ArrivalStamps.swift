@@ -39,15 +39,19 @@ public enum ArrivalStamps {
     /// a low descriptor and renumber a run's sockets: the capture's wait then opens it, when
     /// the capture's own sockets go low as well.
     public static func request() {
-        guard PacketCapture.descriptorFloor >= 64 else { return }
-        openAnchorIfNeeded()
+        if staysOutOfTheWay { openAnchorIfNeeded() }
     }
 
     /// For the helper thread, once `lo` is up: confirms stamping if it is on within
-    /// `helperPatience`, and otherwise leaves the wait to the capture.
+    /// `helperPatience`, and otherwise leaves the wait to the capture (as `request`, not where
+    /// its socket would take a low descriptor).
     public static func tryToConfirm() {
-        if !confirmed.load(ordering: .acquiring) { _ = confirm(patience: helperPatience, final: false) }
+        if staysOutOfTheWay && !confirmed.load(ordering: .acquiring) { _ = confirm(patience: helperPatience, final: false) }
     }
+
+    /// Whether the socket can sit above a run's descriptors: not when the process may open so few
+    /// files that the floor kept for the capture is low.
+    private static var staysOutOfTheWay: Bool { PacketCapture.descriptorFloor >= 64 }
 
     /// Waits until packets are stamped as they arrive, yielding this CPU to the kernel's work item
     /// meanwhile; true once they are. Once a wait has given up (no socket on 127.0.0.1, or
@@ -88,11 +92,11 @@ public enum ArrivalStamps {
     /// Probes until a probe says true (yielding the CPU between probes), and says whether one did:
     /// false at once if one could not probe (nil), or after `patience` nanoseconds of false.
     static func wait(patience: Int, until probe: () -> Bool?) -> Bool {
-        let deadline = monotonicNanoseconds() + patience
+        let deadline = MonotonicInstant(nanoseconds: MonotonicInstant.now().nanoseconds + UInt64(max(0, patience)))
         while true {
             guard let arrived = probe() else { return false }
             if arrived { return true }
-            if monotonicNanoseconds() > deadline { return false }
+            if MonotonicInstant.now() > deadline { return false }
             sched_yield()
         }
     }
@@ -177,12 +181,6 @@ public enum ArrivalStamps {
                 guard polled > 0 else { return nil }
             }
         }
-    }
-
-    private static func monotonicNanoseconds() -> Int {
-        var t = timespec()
-        _ = clock_gettime(CLOCK_MONOTONIC, &t)
-        return t.tv_sec * 1_000_000_000 + t.tv_nsec
     }
 }
 

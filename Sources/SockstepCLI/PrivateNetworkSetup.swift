@@ -44,7 +44,7 @@ extension CLI {
         if reason.hasPrefix("turned off") { return }
         if PrivateNetwork.loopbackIsMissing {
             io.err("note: \(reason).\n"
-                   + "      Steps that connect or send to it fail (ENETUNREACH), and packets are not captured.\n"
+                   + "      Steps that connect or send to those addresses fail (ENETUNREACH), and packets are not captured.\n"
                    + "      To run on the machine's own loopback instead: \(PrivateNetwork.environmentVariable)=off sockstep …\n")
             return
         }
